@@ -1,0 +1,10 @@
+//! sea-orm entities: one file per table; models and relations, nothing else.
+//! Never derive GraphQL output types here, so secrets and `organization_id` cannot leak.
+
+pub mod api_key;
+pub mod enums;
+pub mod invitation;
+pub mod membership;
+pub mod organization;
+pub mod refresh_token;
+pub mod user;

@@ -1,0 +1,31 @@
+//! Database migrations, one file per migration, each with a working `down()`.
+//! Every migration runs on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_create_accounts::Migration)]
+    }
+}
+
+/// Every known migration with whether it is applied, in order.
+pub async fn status<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, bool)>, DbErr>
+where
+    for<'c> &'c C: IntoSchemaManagerConnection<'c>,
+{
+    let applied: std::collections::HashSet<String> = Migrator::get_applied_migrations(db)
+        .await?
+        .into_iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|m| (m.name().to_owned(), applied.contains(m.name())))
+        .collect())
+}

@@ -1,0 +1,121 @@
+//! Access tokens the service issues (HS256 from `COLEAD_JWT_SECRET`) and their
+//! verification: signature, algorithm, `exp`, `nbf`, `iss` and `aud`, with a small leeway.
+
+use chrono::{DateTime, Utc};
+use entity::enums::Role;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::error::{Context, Result};
+
+/// Seconds of clock skew tolerated on `exp` and `nbf`.
+pub const LEEWAY_SECS: u64 = 30;
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalType {
+    User,
+    ApiKey,
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub org_id: Uuid,
+    pub roles: Vec<String>,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+    pub jti: String,
+    /// Whether `sub` is a user or an API key.
+    pub pty: PrincipalType,
+}
+
+/// Signing and verification keys, built once at start.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl: chrono::Duration,
+}
+
+/// A freshly signed access token.
+pub struct SignedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "ADMIN",
+        Role::Hr => "HR",
+        Role::Member => "MEMBER",
+        Role::Integration => "INTEGRATION",
+    }
+}
+
+impl JwtKeys {
+    pub fn from_config(config: &Config) -> Result<Self> {
+        let secret = config.jwt_secret.expose().as_bytes();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&config.jwt_issuer]);
+        validation.set_audience(&[&config.jwt_audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret).context("loading the JWT signing key")?,
+            decoding: DecodingKey::from_secret(secret)
+                .context("loading the JWT verification key")?,
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+            ttl: chrono::Duration::from_std(config.access_token_ttl)
+                .unwrap_or(chrono::Duration::minutes(15)),
+        })
+    }
+
+    /// Signs an access token for `sub` in `org_id` with `role`.
+    pub fn issue(
+        &self,
+        pty: PrincipalType,
+        sub: Uuid,
+        org_id: Uuid,
+        role: Role,
+    ) -> Result<SignedToken> {
+        let now = Utc::now();
+        let expires_at = now + self.ttl;
+        let claims = Claims {
+            sub: sub.to_string(),
+            org_id,
+            roles: vec![role_name(role).to_owned()],
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: expires_at.timestamp(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            jti: Uuid::now_v7().to_string(),
+            pty,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing an access token")?;
+        Ok(SignedToken { token, expires_at })
+    }
+
+    /// Verifies a token; any failure is reported without detail to the client.
+    pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims)
+    }
+
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl.num_seconds()
+    }
+}

@@ -1,0 +1,195 @@
+//! Authentication: the bearer token is verified once per request and becomes a
+//! [`RequestContext`]; the membership (or API key) behind it is re-checked per request
+//! through a short-lived cache that every change to memberships and keys clears.
+
+pub mod jwt;
+pub mod password;
+pub mod secrets;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use entity::enums::{MembershipStatus, Role};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::startup::AppState;
+use crate::telemetry::RequestId;
+use jwt::PrincipalType;
+
+/// An authenticated caller inside one organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub kind: PrincipalType,
+    /// The user id, or the API key id.
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub role: Role,
+    pub membership_id: Option<Uuid>,
+    pub leader_id: Option<Uuid>,
+}
+
+/// What every resolver knows about the request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub request_id: RequestId,
+    pub principal: Option<Arc<Principal>>,
+}
+
+impl RequestContext {
+    pub fn anonymous(request_id: RequestId) -> Self {
+        Self {
+            request_id,
+            principal: None,
+        }
+    }
+
+    /// The principal, or `UNAUTHENTICATED`.
+    pub fn principal(&self) -> Result<&Principal> {
+        self.principal.as_deref().ok_or(Error::Unauthenticated)
+    }
+
+    /// The principal if it holds one of `roles`, else `FORBIDDEN`.
+    pub fn require(&self, roles: &[Role]) -> Result<&Principal> {
+        let p = self.principal()?;
+        if roles.contains(&p.role) {
+            Ok(p)
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
+    pub fn organization_id(&self) -> Result<Uuid> {
+        Ok(self.principal()?.organization_id)
+    }
+
+    /// The user behind the request, or `FORBIDDEN` for machine clients.
+    pub fn user_id(&self) -> Result<Uuid> {
+        let p = self.principal()?;
+        match p.kind {
+            PrincipalType::User => Ok(p.id),
+            PrincipalType::ApiKey => Err(Error::Forbidden),
+        }
+    }
+}
+
+/// Why a presented token was refused. Deliberately vague towards the client.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the Authorization header must be `Bearer <token>`")]
+    Malformed,
+    #[error("the access token is invalid or expired")]
+    Invalid,
+    #[error("the access token no longer grants access")]
+    Revoked,
+    #[error("could not check the access token")]
+    Unavailable,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(30);
+const CACHE_MAX: usize = 10_000;
+
+type CacheKey = (PrincipalType, Uuid, Uuid);
+
+/// Recently checked principals, so that the membership check is not a query per request.
+#[derive(Default)]
+pub struct PrincipalCache {
+    entries: RwLock<HashMap<CacheKey, (Instant, Option<Principal>)>>,
+}
+
+impl PrincipalCache {
+    fn get(&self, key: &CacheKey) -> Option<Option<Principal>> {
+        let entries = self.entries.read().ok()?;
+        let (at, p) = entries.get(key)?;
+        (at.elapsed() < CACHE_TTL).then(|| p.clone())
+    }
+
+    fn put(&self, key: CacheKey, value: Option<Principal>) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(key, (Instant::now(), value));
+        }
+    }
+
+    /// Forgets everything about `id` (a user or an API key) in `organization_id`.
+    pub fn invalidate(&self, organization_id: Uuid, id: Uuid) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|(_, i, o), _| !(*i == id && *o == organization_id));
+        }
+    }
+}
+
+/// Turns the request's bearer token, if any, into a [`RequestContext`].
+pub async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    request_id: RequestId,
+) -> Result<RequestContext, AuthError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(RequestContext::anonymous(request_id));
+    };
+    let value = value.to_str().map_err(|_| AuthError::Malformed)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(AuthError::Malformed)?;
+    let principal = principal_for_token(state, token).await?;
+    Ok(RequestContext {
+        request_id,
+        principal: Some(Arc::new(principal)),
+    })
+}
+
+/// Verifies `token` and checks that what it names still grants access.
+pub async fn principal_for_token(state: &AppState, token: &str) -> Result<Principal, AuthError> {
+    let claims = state.jwt.verify(token).map_err(|_| AuthError::Invalid)?;
+    let id: Uuid = claims.sub.parse().map_err(|_| AuthError::Invalid)?;
+    let key = (claims.pty, id, claims.org_id);
+    let principal = match state.principals.get(&key) {
+        Some(p) => p,
+        None => {
+            let p = load_principal(state, key)
+                .await
+                .map_err(|_| AuthError::Unavailable)?;
+            state.principals.put(key, p.clone());
+            p
+        }
+    };
+    principal.ok_or(AuthError::Revoked)
+}
+
+async fn load_principal(state: &AppState, key: CacheKey) -> Result<Option<Principal>> {
+    let (kind, id, organization_id) = key;
+    match kind {
+        PrincipalType::User => {
+            let m = crate::tenancy::membership_of(&state.db, organization_id, id).await?;
+            Ok(m.filter(|m| m.status == MembershipStatus::Active)
+                .map(|m| Principal {
+                    kind,
+                    id,
+                    organization_id,
+                    role: m.role,
+                    membership_id: Some(m.id),
+                    leader_id: m.leader_id,
+                }))
+        }
+        PrincipalType::ApiKey => {
+            let k = crate::tenancy::api_key_by_id(&state.db, organization_id, id).await?;
+            Ok(k.filter(|k| k.revoked_at.is_none()).map(|k| Principal {
+                kind,
+                id,
+                organization_id,
+                role: k.role,
+                membership_id: None,
+                leader_id: None,
+            }))
+        }
+    }
+}

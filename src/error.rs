@@ -1,0 +1,172 @@
+//! The domain error, the user-error shape that mutations return as data, and the mapping
+//! of both to GraphQL error codes.
+
+use async_graphql::ErrorExtensions;
+
+/// Codes of business-rule refusals returned in a payload's `userErrors`.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserErrorCode {
+    /// A required value is missing or blank.
+    Required,
+    /// A value has the wrong format (an email, an id, a slug).
+    InvalidFormat,
+    /// A value is too short.
+    TooShort,
+    /// A value is too long.
+    TooLong,
+    /// A number is outside the allowed range.
+    OutOfRange,
+    /// A value that must be unique is already taken.
+    Taken,
+    /// A referenced object does not exist (or is not visible).
+    NotFound,
+    /// The object's state does not allow this change.
+    InvalidState,
+    /// The change would break a rule, such as a manager loop.
+    Invalid,
+    /// Credentials or a token were refused.
+    InvalidCredentials,
+    /// The principal may not make this change.
+    Forbidden,
+    /// Too many items in one request.
+    LimitExceeded,
+}
+
+/// One refusal of a mutation's input, with the path of the input field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserError {
+    pub field: Option<Vec<String>>,
+    pub message: String,
+    pub code: UserErrorCode,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field: (!field.is_empty()).then(|| field.iter().map(|s| (*s).to_owned()).collect()),
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+/// What a domain function can fail with.
+///
+/// It deliberately does not implement `Display`: async-graphql converts anything that
+/// does into an error without a code, so a stray `?` would bypass the mapping below.
+#[derive(Debug)]
+pub enum Error {
+    Unauthenticated,
+    Forbidden,
+    NotFound(&'static str),
+    BadUserInput(String),
+    /// Business-rule refusals: returned as `userErrors` data by mutations.
+    Invalid(Vec<UserError>),
+    Unexpected {
+        context: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![UserError::new(field, code, message)])
+    }
+
+    /// The message a client may see.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Unauthenticated => "authentication required".to_owned(),
+            Error::Forbidden => "not allowed".to_owned(),
+            Error::NotFound(what) => format!("{what} not found"),
+            Error::BadUserInput(m) => m.clone(),
+            Error::Invalid(errors) => errors
+                .iter()
+                .map(|e| e.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            Error::Unexpected { .. } => "internal error".to_owned(),
+        }
+    }
+
+    /// The whole story, for the log.
+    pub fn report(&self) -> String {
+        match self {
+            Error::Unexpected { context, source } => format!("{context}: {}", chain(&**source)),
+            other => other.message(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated => "UNAUTHENTICATED",
+            Error::Forbidden => "FORBIDDEN",
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::BadUserInput(_) | Error::Invalid(_) => "BAD_USER_INPUT",
+            Error::Unexpected { .. } => "INTERNAL",
+        }
+    }
+}
+
+/// Adds context to any error, turning it into [`Error::Unexpected`].
+pub trait Context<T> {
+    fn context(self, context: impl Into<String>) -> Result<T>;
+    fn with_context(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result::Result<T, E> {
+    fn context(self, context: impl Into<String>) -> Result<T> {
+        self.map_err(|e| Error::Unexpected {
+            context: context.into(),
+            source: Box::new(e),
+        })
+    }
+    fn with_context(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| Error::Unexpected {
+            context: context(),
+            source: Box::new(e),
+        })
+    }
+}
+
+/// The full chain of causes, for the log.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        cur = e.source();
+    }
+    out
+}
+
+impl From<Error> for async_graphql::Error {
+    fn from(err: Error) -> Self {
+        let code = err.code();
+        if let Error::Unexpected { .. } = &err {
+            tracing::error!(error = %err.report(), "unexpected error");
+        }
+        // The HTTP layer replaces an internal error's message with one naming the request id.
+        async_graphql::Error::new(err.message()).extend_with(|_, e| e.set("code", code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_cause_from_clients() {
+        let io = std::io::Error::other("password=hunter2 in connection string");
+        let err: Result<()> = Err(io).context("connecting");
+        let gql: async_graphql::Error = err.err().map(Into::into).unwrap_or_else(|| {
+            async_graphql::Error::new("no error")
+        });
+        assert_eq!(gql.message, "internal error");
+        let code = gql.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("INTERNAL")));
+    }
+}

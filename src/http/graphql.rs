@@ -1,0 +1,496 @@
+//! GraphQL over HTTP as the graphql-over-http spec says: `Accept` negotiation, 4xx
+//! without `data` for requests that cannot be parsed or validated (when the client
+//! accepts `application/graphql-response+json`), 405 for a mutation over GET, 413 above
+//! the body limit, and UTF-8 JSON always.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Value, Variables};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::auth::{self, RequestContext};
+use crate::graphql::ColeadSchema;
+use crate::startup::AppState;
+use crate::telemetry::RequestId;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Most operations accepted in one batched (JSON array) request.
+pub const BATCH_LIMIT: usize = 10;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const APPLICATION_JSON: &str = "application/json; charset=utf-8";
+
+/// The media type a response is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaType {
+    GraphQlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::GraphQlResponseJson => GRAPHQL_RESPONSE_JSON,
+            MediaType::Json => APPLICATION_JSON,
+        }
+    }
+}
+
+/// Picks the response media type from `Accept`: the highest-quality acceptable range, the
+/// GraphQL response type winning ties; a missing header means `application/json`.
+pub fn negotiate(accept: Option<&str>) -> Option<MediaType> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(MediaType::Json);
+    };
+    let mut best: Option<(f32, MediaType)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match mime.as_str() {
+            "application/graphql-response+json" => MediaType::GraphQlResponseJson,
+            "application/json" | "application/*" | "*/*" => MediaType::Json,
+            _ => continue,
+        };
+        if q <= 0.0 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((bq, bm)) => q > bq || (q == bq && bm == MediaType::Json && media != bm),
+        };
+        if better {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+/// Marks, in the request's data, that parsing and validation passed and execution began.
+struct ExecutionMarker;
+
+impl ExtensionFactory for ExecutionMarker {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ExecutionMarker)
+    }
+}
+
+#[derive(Clone, Default)]
+struct Executed(Arc<AtomicBool>);
+
+#[async_trait::async_trait]
+impl Extension for ExecutionMarker {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        if let Some(flag) = ctx.data_opt::<Executed>() {
+            flag.0.store(true, Ordering::Release);
+        }
+        next.run(ctx, operation_name).await
+    }
+}
+
+/// The extension the schema must carry for this handler to tell request errors apart.
+pub fn execution_marker() -> impl ExtensionFactory {
+    ExecutionMarker
+}
+
+/// A refusal before any GraphQL execution: status and one error message.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+    code: &'static str,
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        message: message.into(),
+        code,
+    }
+}
+
+fn error_body(message: &str, code: &str) -> serde_json::Value {
+    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+}
+
+fn respond(media: MediaType, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .body(serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn refusal_response(media: MediaType, r: Refusal) -> HttpResponse {
+    let mut res = respond(media, r.status, &error_body(&r.message, r.code));
+    if r.status == StatusCode::METHOD_NOT_ALLOWED {
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    if r.status == StatusCode::UNAUTHORIZED {
+        res.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    res
+}
+
+/// One operation as it arrives on the wire, strictly typed so that a non-string `query`
+/// or non-object `variables` is refused as a bad request.
+#[derive(serde::Deserialize)]
+struct WireRequest {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<serde_json::Map<String, serde_json::Value>>,
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl WireRequest {
+    fn into_request(self) -> Result<async_graphql::Request, Refusal> {
+        let query = self.query.ok_or_else(|| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the request has no `query`",
+            )
+        })?;
+        let mut request = async_graphql::Request::new(query);
+        request.operation_name = self.operation_name;
+        if let Some(vars) = self.variables {
+            request.variables = Variables::from_json(serde_json::Value::Object(vars));
+        }
+        if let Some(ext) = self.extensions {
+            for (k, v) in ext {
+                if let Ok(v) = Value::from_json(v) {
+                    request.extensions.insert(k, v);
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+fn parse_body(bytes: &[u8]) -> Result<(Vec<async_graphql::Request>, bool), Refusal> {
+    let bad = |e: serde_json::Error| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            format!("the body is not a valid GraphQL request: {e}"),
+        )
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(bad)?;
+    match value {
+        serde_json::Value::Array(items) => {
+            if items.is_empty() || items.len() > BATCH_LIMIT {
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    "QUERY_TOO_COMPLEX",
+                    format!("a batch holds 1 to {BATCH_LIMIT} operations"),
+                ));
+            }
+            let requests = items
+                .into_iter()
+                .map(|item| {
+                    serde_json::from_value::<WireRequest>(item)
+                        .map_err(bad)
+                        .and_then(WireRequest::into_request)
+                })
+                .collect::<Result<_, _>>()?;
+            Ok((requests, true))
+        }
+        other => {
+            let wire: WireRequest = serde_json::from_value(other).map_err(bad)?;
+            Ok((vec![wire.into_request()?], false))
+        }
+    }
+}
+
+fn parse_get(query_string: &str) -> Result<async_graphql::Request, Refusal> {
+    let bad = |m: String| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", m);
+    let mut wire = WireRequest {
+        query: None,
+        operation_name: None,
+        variables: None,
+        extensions: None,
+    };
+    let object = |name: &str, v: &str| match serde_json::from_str(v) {
+        Ok(serde_json::Value::Object(map)) => Ok(Some(map)),
+        Ok(serde_json::Value::Null) => Ok(None),
+        _ => Err(bad(format!("`{name}` must be a JSON object"))),
+    };
+    for (key, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+        match key.as_ref() {
+            "query" => wire.query = Some(value.into_owned()),
+            "operationName" => wire.operation_name = Some(value.into_owned()),
+            "variables" => wire.variables = object("variables", &value)?,
+            "extensions" => wire.extensions = object("extensions", &value)?,
+            _ => {}
+        }
+    }
+    wire.into_request()
+}
+
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, Refusal> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                format!("could not read the body: {e}"),
+            )
+        })?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BAD_USER_INPUT",
+                format!("the body is larger than {BODY_LIMIT} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
+    let unsupported = |m: &str| {
+        refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            format!("{m}; send `Content-Type: application/json`"),
+        )
+    };
+    let Some(ct) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err(unsupported("the request has no content type"));
+    };
+    let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+    let mut parts = ct.split(';').map(str::trim);
+    if parts.next() != Some("application/json") {
+        return Err(unsupported("unsupported content type"));
+    }
+    for param in parts {
+        if let Some(charset) = param.strip_prefix("charset=") {
+            if !charset.trim_matches('"').eq_ignore_ascii_case("utf-8") {
+                return Err(unsupported("only UTF-8 bodies are accepted"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `GET /graphql` and `POST /graphql`.
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if req.method() == Method::GET
+        && state.config.graphiql
+        && req.query_string().is_empty()
+        && accept.is_some_and(|a| a.contains("text/html"))
+    {
+        return super::graphiql_page();
+    }
+    let Some(media) = negotiate(accept) else {
+        return refusal_response(
+            MediaType::Json,
+            refuse(
+                StatusCode::NOT_ACCEPTABLE,
+                "BAD_USER_INPUT",
+                "accepts only application/graphql-response+json or application/json",
+            ),
+        );
+    };
+    match serve(&req, payload, &state, media).await {
+        Ok(res) => res,
+        Err(r) => refusal_response(media, r),
+    }
+}
+
+async fn serve(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    media: MediaType,
+) -> Result<HttpResponse, Refusal> {
+    let is_get = req.method() == Method::GET;
+    let (requests, batch) = if is_get {
+        (vec![parse_get(req.query_string())?], false)
+    } else {
+        check_content_type(req)?;
+        let body = read_body(payload).await?;
+        if body.is_empty() {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the request body is empty",
+            ));
+        }
+        parse_body(&body)?
+    };
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(|| RequestId(uuid::Uuid::now_v7().to_string()));
+    let ctx = auth::authenticate(state, req, request_id.clone())
+        .await
+        .map_err(|e| refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", e.to_string()))?;
+    let mut results = Vec::with_capacity(requests.len());
+    for request in requests {
+        results.push(execute(&state.schema, request, is_get, ctx.clone(), media).await?);
+    }
+    let unauthenticated = results.iter().any(|r| r.unauthenticated);
+    let (status, body) = if batch {
+        let bodies = results.into_iter().map(|r| r.body).collect();
+        (StatusCode::OK, serde_json::Value::Array(bodies))
+    } else {
+        let r = results.pop().ok_or_else(|| {
+            refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation")
+        })?;
+        (r.status, r.body)
+    };
+    let body = mask_internal_errors(body, &request_id);
+    let mut res = respond(media, status, &body);
+    if unauthenticated {
+        *res.status_mut() = StatusCode::UNAUTHORIZED;
+        res.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    Ok(res)
+}
+
+struct Executed1 {
+    status: StatusCode,
+    body: serde_json::Value,
+    unauthenticated: bool,
+}
+
+async fn execute(
+    schema: &ColeadSchema,
+    mut request: async_graphql::Request,
+    is_get: bool,
+    ctx: RequestContext,
+    media: MediaType,
+) -> Result<Executed1, Refusal> {
+    let request_error_status = match media {
+        MediaType::GraphQlResponseJson => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    let operation_name = request.operation_name.clone();
+    let op_type = match request.parsed_query() {
+        Ok(doc) => operation_type(doc, operation_name.as_deref()),
+        Err(err) => {
+            return Ok(Executed1 {
+                status: request_error_status,
+                body: errors_only(vec![err]),
+                unauthenticated: false,
+            });
+        }
+    };
+    if is_get && matches!(op_type, Some(OperationType::Mutation | OperationType::Subscription)) {
+        return Err(refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations are only accepted over POST",
+        ));
+    }
+    let executed = Executed::default();
+    let request = request.data(ctx).data(executed.clone());
+    let response = schema.execute(request).await;
+    if !executed.0.load(Ordering::Acquire) {
+        return Ok(Executed1 {
+            status: request_error_status,
+            body: errors_only(response.errors),
+            unauthenticated: false,
+        });
+    }
+    let unauthenticated = response
+        .errors
+        .iter()
+        .any(|e| code_of(e) == Some("UNAUTHENTICATED"));
+    let body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    Ok(Executed1 {
+        status: StatusCode::OK,
+        body,
+        unauthenticated,
+    })
+}
+
+fn code_of(e: &ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+fn operation_type(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> Option<OperationType> {
+    use async_graphql::parser::types::DocumentOperations;
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name).map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+fn errors_only(mut errors: Vec<ServerError>) -> serde_json::Value {
+    for e in &mut errors {
+        if code_of(e).is_none() {
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+        }
+    }
+    json!({ "errors": errors })
+}
+
+/// Internal errors show clients only the request id; their detail went to the log.
+/// Errors without a code are the library's own input errors: they get `BAD_USER_INPUT`.
+fn mask_internal_errors(mut body: serde_json::Value, id: &RequestId) -> serde_json::Value {
+    let responses: Vec<&mut serde_json::Value> = match &mut body {
+        serde_json::Value::Array(items) => items.iter_mut().collect(),
+        other => vec![other],
+    };
+    for response in responses {
+        let Some(errors) = response.get_mut("errors").and_then(|e| e.as_array_mut()) else {
+            continue;
+        };
+        for error in errors {
+            let code = error
+                .pointer("/extensions/code")
+                .and_then(|c| c.as_str())
+                .map(str::to_owned);
+            match code.as_deref() {
+                Some("INTERNAL") => {
+                    error["message"] = json!(format!("internal error (request id {id})"));
+                    error["extensions"]["requestId"] = json!(id.0);
+                }
+                Some(_) => {}
+                None => error["extensions"]["code"] = json!("BAD_USER_INPUT"),
+            }
+        }
+    }
+    body
+}

@@ -1,0 +1,49 @@
+//! Routes: GraphQL, GraphiQL, health and readiness.
+
+pub mod graphql;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql::handle))
+        .route("/graphql", web::get().to(graphql::handle))
+        .route("/graphiql", web::get().to(graphiql))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if crate::db::is_ready(&state.db).await {
+        HttpResponse::Ok().json(json!({ "status": "ready" }))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": "the database does not answer" }))
+    }
+}
+
+async fn graphiql(state: web::Data<AppState>) -> HttpResponse {
+    if state.config.graphiql {
+        graphiql_page()
+    } else {
+        HttpResponse::NotFound().finish()
+    }
+}
+
+pub(crate) fn graphiql_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(
+            async_graphql::http::GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .title("colead GraphiQL")
+                .finish(),
+        )
+}

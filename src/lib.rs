@@ -1,0 +1,13 @@
+//! colead: a multi-tenant GraphQL API for collaborative-leadership 360 assessments.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod startup;
+pub mod telemetry;
+pub mod tenancy;

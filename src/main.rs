@@ -1,0 +1,25 @@
+//! Parse the CLI, load the configuration, initialise tracing, run.
+
+use clap::Parser;
+use colead::cli::{self, Cli};
+use colead::config::Config;
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("colead: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    colead::telemetry::init(&config);
+    match cli::run(cli, config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("colead: {}", e.report());
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Building the application: connect, migrate, bind, wire the routes, run.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use sea_orm::DatabaseConnection;
+
+use crate::auth::PrincipalCache;
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::error::{Context, Result};
+use crate::graphql::{self, ColeadSchema};
+use crate::{db, http, telemetry};
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub config: Config,
+    pub db: DatabaseConnection,
+    pub jwt: JwtKeys,
+    pub principals: PrincipalCache,
+    pub schema: ColeadSchema,
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    /// Connects to the database (migrating when configured), binds and wires the routes.
+    pub async fn build(config: Config) -> Result<Self> {
+        let db = db::connect(&config.database_url, config.max_connections).await?;
+        if config.auto_migrate {
+            db::migrate(&db).await?;
+        }
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("binding {}", config.bind))?;
+        Self::with_listener(config, db, listener)
+    }
+
+    /// Builds on an open database and a bound listener (tests bind port 0).
+    pub fn with_listener(config: Config, db: DatabaseConnection, listener: TcpListener) -> Result<Self> {
+        let port = listener.local_addr().context("reading the bound address")?.port();
+        let jwt = JwtKeys::from_config(&config)?;
+        let schema = graphql::build_schema(db.clone());
+        let state = Arc::new(AppState {
+            config,
+            db,
+            jwt,
+            principals: PrincipalCache::default(),
+            schema,
+        });
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(http::routes)
+                .wrap_fn(telemetry::request_span)
+        })
+        .shutdown_timeout(30)
+        .listen(listener)
+        .context("listening")?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
