@@ -8,7 +8,11 @@ use crate::error::{Context, Result};
 use crate::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "colead", version, about = "colead: the GraphQL API for collaborative-leadership 360s")]
+#[command(
+    name = "colead",
+    version,
+    about = "colead: the GraphQL API for collaborative-leadership 360s"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -69,7 +73,9 @@ async fn migrate(config: Config, action: MigrateAction) -> Result<()> {
     let db = crate::db::connect(&config.database_url, 1).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await.context("migrating up")?,
-        MigrateAction::Down => Migrator::down(&db, Some(1)).await.context("migrating down")?,
+        MigrateAction::Down => Migrator::down(&db, Some(1))
+            .await
+            .context("migrating down")?,
         MigrateAction::Status => {
             for (name, applied) in migration::status(&db).await.context("reading migrations")? {
                 println!("{} {name}", if applied { "applied" } else { "pending" });

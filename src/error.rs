@@ -33,17 +33,26 @@ pub enum UserErrorCode {
 }
 
 /// One refusal of a mutation's input, with the path of the input field it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(async_graphql::SimpleObject, Debug, Clone, PartialEq, Eq)]
 pub struct UserError {
+    /// The path of the input field concerned, e.g. `["input", "email"]`; null when the
+    /// error concerns the input as a whole.
     pub field: Option<Vec<String>>,
+    /// What is wrong, for people.
     pub message: String,
+    /// What is wrong, for programs.
     pub code: UserErrorCode,
 }
 
 impl UserError {
     pub fn new(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
         Self {
-            field: (!field.is_empty()).then(|| field.iter().map(|s| (*s).to_owned()).collect()),
+            field: (!field.is_empty()).then(|| {
+                std::iter::once("input")
+                    .chain(field.iter().copied())
+                    .map(str::to_owned)
+                    .collect()
+            }),
             message: message.into(),
             code,
         }
@@ -162,9 +171,10 @@ mod tests {
     fn internal_errors_hide_their_cause_from_clients() {
         let io = std::io::Error::other("password=hunter2 in connection string");
         let err: Result<()> = Err(io).context("connecting");
-        let gql: async_graphql::Error = err.err().map(Into::into).unwrap_or_else(|| {
-            async_graphql::Error::new("no error")
-        });
+        let gql: async_graphql::Error = err
+            .err()
+            .map(Into::into)
+            .unwrap_or_else(|| async_graphql::Error::new("no error"));
         assert_eq!(gql.message, "internal error");
         let code = gql.extensions.as_ref().and_then(|e| e.get("code")).cloned();
         assert_eq!(code, Some(async_graphql::Value::from("INTERNAL")));

@@ -20,7 +20,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub jwt: JwtKeys,
     pub principals: PrincipalCache,
-    pub schema: ColeadSchema,
 }
 
 /// A bound, not yet running server.
@@ -30,6 +29,9 @@ pub struct Application {
     state: Arc<AppState>,
 }
 
+/// The schema, shared by all workers next to the state.
+pub type SharedSchema = web::Data<ColeadSchema>;
+
 impl Application {
     /// Connects to the database (migrating when configured), binds and wires the routes.
     pub async fn build(config: Config) -> Result<Self> {
@@ -37,27 +39,34 @@ impl Application {
         if config.auto_migrate {
             db::migrate(&db).await?;
         }
-        let listener = TcpListener::bind(config.bind)
-            .with_context(|| format!("binding {}", config.bind))?;
+        let listener =
+            TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
         Self::with_listener(config, db, listener)
     }
 
     /// Builds on an open database and a bound listener (tests bind port 0).
-    pub fn with_listener(config: Config, db: DatabaseConnection, listener: TcpListener) -> Result<Self> {
-        let port = listener.local_addr().context("reading the bound address")?.port();
+    pub fn with_listener(
+        config: Config,
+        db: DatabaseConnection,
+        listener: TcpListener,
+    ) -> Result<Self> {
+        let port = listener
+            .local_addr()
+            .context("reading the bound address")?
+            .port();
         let jwt = JwtKeys::from_config(&config)?;
-        let schema = graphql::build_schema(db.clone());
         let state = Arc::new(AppState {
             config,
             db,
             jwt,
             principals: PrincipalCache::default(),
-            schema,
         });
+        let schema: SharedSchema = web::Data::new(graphql::build_schema(state.clone()));
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(schema.clone())
                 .configure(http::routes)
                 .wrap_fn(telemetry::request_span)
         })

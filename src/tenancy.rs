@@ -88,7 +88,11 @@ pub fn delete_many<E: TenantEntity>(org: Uuid) -> DeleteMany<E> {
 }
 
 /// Inserts `model` into `org`: the organization comes from the caller, never the input.
-pub async fn insert<A, C>(db: &C, org: Uuid, mut model: A) -> Result<<A::Entity as EntityTrait>::Model>
+pub async fn insert<A, C>(
+    db: &C,
+    org: Uuid,
+    mut model: A,
+) -> Result<<A::Entity as EntityTrait>::Model>
 where
     A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
     A::Entity: TenantEntity,
@@ -129,7 +133,10 @@ pub async fn api_key_by_id<C: ConnectionTrait>(
 // ---- Global tables and lookups that precede knowing the organization. ----
 
 /// Organizations are the tenants themselves: read by id or slug, never listed.
-pub async fn organization<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<organization::Model>> {
+pub async fn organization<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<Option<organization::Model>> {
     organization::Entity::find_by_id(id)
         .one(db)
         .await
@@ -149,7 +156,10 @@ pub async fn organization_by_slug<C: ConnectionTrait>(
 
 /// Users are global identities (one login across organizations).
 pub async fn user<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<user::Model>> {
-    user::Entity::find_by_id(id).one(db).await.context("loading a user")
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .context("loading a user")
 }
 
 pub async fn users<C: ConnectionTrait>(

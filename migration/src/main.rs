@@ -9,7 +9,11 @@ use sea_orm_migration::sea_orm::Database;
 #[command(about = "Apply or roll back colead's database migrations")]
 struct Cli {
     /// Database URL (sqlite:// or postgres://).
-    #[arg(long, env = "COLEAD_DATABASE_URL", default_value = "sqlite://colead.db?mode=rwc")]
+    #[arg(
+        long,
+        env = "COLEAD_DATABASE_URL",
+        default_value = "sqlite://colead.db?mode=rwc"
+    )]
     database_url: String,
     #[command(subcommand)]
     command: Option<Command>,

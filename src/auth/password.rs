@@ -41,7 +41,7 @@ fn dummy_hash() -> &'static str {
                 .ok()
                 .map(|h| h.to_string())
         })
-            .unwrap_or_default()
+        .unwrap_or_default()
     })
 }
 
@@ -54,7 +54,11 @@ pub async fn verify(password: String, hash: Option<String>) -> Result<bool> {
             None => dummy_hash(),
         };
         let ok = PasswordHash::new(stored)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         known && ok
     })

@@ -6,8 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -137,10 +136,13 @@ pub struct Page<M> {
     pub has_next: bool,
 }
 
+/// A sort key: its SQL expression and how to read it from a row.
+pub type SortKey<M> = (SimpleExpr, fn(&M) -> CursorKey);
+
 /// How a list is ordered: by an optional key expression, then by id.
 pub struct Ordering<M> {
-    /// The key expression and how to read the key from a row; `None` orders by id alone.
-    pub key: Option<(SimpleExpr, fn(&M) -> CursorKey)>,
+    /// The sort key; `None` orders by id alone.
+    pub key: Option<SortKey<M>>,
     pub descending: bool,
 }
 
@@ -244,8 +246,16 @@ mod tests {
 
     #[test]
     fn page_sizes_default_to_20_and_stop_at_100() {
-        assert_eq!(PageArgs::new(None, None, None, None).ok().map(|a| a.limit), Some(20));
-        assert_eq!(PageArgs::new(Some(100), None, None, None).ok().map(|a| a.limit), Some(100));
+        assert_eq!(
+            PageArgs::new(None, None, None, None).ok().map(|a| a.limit),
+            Some(20)
+        );
+        assert_eq!(
+            PageArgs::new(Some(100), None, None, None)
+                .ok()
+                .map(|a| a.limit),
+            Some(100)
+        );
         assert!(PageArgs::new(Some(101), None, None, None).is_err());
         assert!(PageArgs::new(None, None, Some(101), None).is_err());
         assert!(PageArgs::new(Some(-1), None, None, None).is_err());

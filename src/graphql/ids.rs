@@ -54,7 +54,10 @@ pub fn decode_any(id: &str) -> Result<(Kind, Uuid), Error> {
         return Err(bad());
     }
     let raw = URL_SAFE_NO_PAD.decode(id).map_err(|_| bad())?;
-    let kind = raw.first().and_then(|t| Kind::from_tag(*t)).ok_or_else(bad)?;
+    let kind = raw
+        .first()
+        .and_then(|t| Kind::from_tag(*t))
+        .ok_or_else(bad)?;
     let uuid = Uuid::from_slice(&raw[1..]).map_err(|_| bad())?;
     Ok((kind, uuid))
 }
@@ -93,8 +96,17 @@ mod tests {
 
     #[test]
     fn garbage_and_unknown_kinds_are_refused() {
-        for bad in ["", "abc", "!!!!!!!!!!!!!!!!!!!!!!!", &"A".repeat(23), &"x".repeat(500)] {
-            assert!(matches!(decode_any(bad), Err(Error::BadUserInput(_))), "{bad}");
+        for bad in [
+            "",
+            "abc",
+            "!!!!!!!!!!!!!!!!!!!!!!!",
+            &"A".repeat(23),
+            &"x".repeat(500),
+        ] {
+            assert!(
+                matches!(decode_any(bad), Err(Error::BadUserInput(_))),
+                "{bad}"
+            );
         }
     }
 }

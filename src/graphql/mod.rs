@@ -1,28 +1,80 @@
-//! Schema building and the GraphQL building blocks: ids, connections, errors, nodes.
+//! Schema building and the GraphQL building blocks: ids, connections, errors, nodes,
+//! loaders, and one module per area.
 
+pub mod accounts;
 pub mod connection;
 pub mod ids;
+pub mod loaders;
+pub mod node;
 mod server;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
-use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+
+use crate::auth::RequestContext;
+use crate::error::{Error, UserError};
+use crate::startup::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(server::ServerQuery);
+pub struct Query(
+    server::ServerQuery,
+    node::NodeQuery,
+    accounts::AccountsQuery,
+);
 
-pub type ColeadSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(accounts::AccountsMutation);
 
-/// Builds the schema with the database as schema data.
-pub fn build_schema(db: DatabaseConnection) -> ColeadSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .data(db)
+pub type ColeadSchema = Schema<Query, Mutation, EmptySubscription>;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+}
+
+/// Builds the schema with the shared state as schema data.
+pub fn build_schema(state: Arc<AppState>) -> ColeadSchema {
+    builder()
+        .data(state)
         .extension(crate::http::graphql::execution_marker())
         .finish()
 }
 
 /// The schema's SDL, as exported to `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    builder().finish().sdl()
+}
+
+/// Attaches what every request carries: its context and its per-request loaders.
+pub fn request_data(
+    request: async_graphql::Request,
+    state: &AppState,
+    ctx: RequestContext,
+) -> async_graphql::Request {
+    request.data(ctx).data(DataLoader::new(
+        loaders::UserLoader::new(state.db.clone()),
+        tokio::spawn,
+    ))
+}
+
+/// The request context and shared state of a resolver.
+pub fn parts<'a>(ctx: &'a Context<'_>) -> (&'a RequestContext, &'a Arc<AppState>) {
+    // Both are attached to every request and the schema by construction.
+    (
+        ctx.data_unchecked::<RequestContext>(),
+        ctx.data_unchecked::<Arc<AppState>>(),
+    )
+}
+
+/// Splits a domain result into a payload's object and its user errors; other errors
+/// become GraphQL errors with their code.
+pub fn payload<T>(
+    r: crate::error::Result<T>,
+) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
+    match r {
+        Ok(v) => Ok((Some(v), Vec::new())),
+        Err(Error::Invalid(errors)) => Ok((None, errors)),
+        Err(e) => Err(e.into()),
+    }
 }

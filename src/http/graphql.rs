@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::auth::{self, RequestContext};
 use crate::graphql::ColeadSchema;
-use crate::startup::AppState;
+use crate::startup::{AppState, SharedSchema};
 use crate::telemetry::RequestId;
 
 /// Largest request body accepted, in bytes.
@@ -282,10 +282,10 @@ fn check_content_type(req: &HttpRequest) -> Result<(), Refusal> {
         return Err(unsupported("unsupported content type"));
     }
     for param in parts {
-        if let Some(charset) = param.strip_prefix("charset=") {
-            if !charset.trim_matches('"').eq_ignore_ascii_case("utf-8") {
-                return Err(unsupported("only UTF-8 bodies are accepted"));
-            }
+        if let Some(charset) = param.strip_prefix("charset=")
+            && !charset.trim_matches('"').eq_ignore_ascii_case("utf-8")
+        {
+            return Err(unsupported("only UTF-8 bodies are accepted"));
         }
     }
     Ok(())
@@ -296,6 +296,7 @@ pub async fn handle(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    schema: SharedSchema,
 ) -> HttpResponse {
     let accept = req
         .headers()
@@ -318,7 +319,7 @@ pub async fn handle(
             ),
         );
     };
-    match serve(&req, payload, &state, media).await {
+    match serve(&req, payload, &state, &schema, media).await {
         Ok(res) => res,
         Err(r) => refusal_response(media, r),
     }
@@ -328,6 +329,7 @@ async fn serve(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
+    schema: &ColeadSchema,
     media: MediaType,
 ) -> Result<HttpResponse, Refusal> {
     let is_get = req.method() == Method::GET;
@@ -355,16 +357,16 @@ async fn serve(
         .map_err(|e| refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", e.to_string()))?;
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
-        results.push(execute(&state.schema, request, is_get, ctx.clone(), media).await?);
+        results.push(execute(schema, state, request, is_get, ctx.clone(), media).await?);
     }
     let unauthenticated = results.iter().any(|r| r.unauthenticated);
     let (status, body) = if batch {
         let bodies = results.into_iter().map(|r| r.body).collect();
         (StatusCode::OK, serde_json::Value::Array(bodies))
     } else {
-        let r = results.pop().ok_or_else(|| {
-            refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation")
-        })?;
+        let r = results
+            .pop()
+            .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation"))?;
         (r.status, r.body)
     };
     let body = mask_internal_errors(body, &request_id);
@@ -385,6 +387,7 @@ struct Executed1 {
 
 async fn execute(
     schema: &ColeadSchema,
+    state: &AppState,
     mut request: async_graphql::Request,
     is_get: bool,
     ctx: RequestContext,
@@ -405,7 +408,12 @@ async fn execute(
             });
         }
     };
-    if is_get && matches!(op_type, Some(OperationType::Mutation | OperationType::Subscription)) {
+    if is_get
+        && matches!(
+            op_type,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        )
+    {
         return Err(refuse(
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_USER_INPUT",
@@ -413,7 +421,7 @@ async fn execute(
         ));
     }
     let executed = Executed::default();
-    let request = request.data(ctx).data(executed.clone());
+    let request = crate::graphql::request_data(request, state, ctx).data(executed.clone());
     let response = schema.execute(request).await;
     if !executed.0.load(Ordering::Acquire) {
         return Ok(Executed1 {
@@ -448,9 +456,7 @@ fn operation_type(
     use async_graphql::parser::types::DocumentOperations;
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.get(name).map(|op| op.node.ty)
-        }
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
         (DocumentOperations::Multiple(_), None) => None,
     }
 }

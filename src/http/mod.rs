@@ -1,6 +1,7 @@
 //! Routes: GraphQL, GraphiQL, health and readiness.
 
 pub mod graphql;
+pub mod oauth;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -12,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::handle))
         .route("/graphql", web::get().to(graphql::handle))
         .route("/graphiql", web::get().to(graphiql))
+        .route("/oauth/token", web::post().to(oauth::token))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz));
 }
@@ -24,7 +26,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if crate::db::is_ready(&state.db).await {
         HttpResponse::Ok().json(json!({ "status": "ready" }))
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "reason": "the database does not answer" }))
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "reason": "the database does not answer" }))
     }
 }
 

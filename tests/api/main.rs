@@ -1,1 +1,11 @@
-//! tests
+//! The API test suite: one binary; each test starts the real server on a random port
+//! with a fresh database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod graphql_building_blocks;
+mod helpers;
+mod http_protocol;
+mod schema;
+mod security;
+mod tenancy;

@@ -1,0 +1,393 @@
+//! Queries and mutations of the accounts area.
+
+pub mod types;
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+
+use crate::domain::accounts::{self as domain, Issuer, members};
+use crate::error::UserError;
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::{parts, payload};
+pub use types::*;
+
+#[derive(Default)]
+pub struct AccountsQuery;
+
+pub(crate) async fn current_organization(
+    ctx: &Context<'_>,
+) -> async_graphql::Result<Option<Organization>> {
+    let (rctx, state) = parts(ctx);
+    let org = rctx.organization_id()?;
+    Ok(crate::tenancy::organization(&state.db, org)
+        .await?
+        .map(Organization))
+}
+
+#[Object]
+impl AccountsQuery {
+    /// The principal making the request.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        parts(ctx).0.principal()?;
+        Ok(Viewer)
+    }
+    /// The organization of the request's token.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        current_organization(ctx).await
+    }
+}
+
+fn issuer(state: &crate::startup::AppState) -> Issuer<'_> {
+    Issuer {
+        db: &state.db,
+        jwt: &state.jwt,
+        refresh_ttl: state.config.refresh_token_ttl,
+    }
+}
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub organization_name: String,
+    pub organization_slug: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct SignUpPayload {
+    organization: Option<Organization>,
+    user: Option<User>,
+    token: Option<AuthToken>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    /// Which organization to sign in to; the first one joined when left out.
+    pub organization_slug: Option<String>,
+}
+
+/// New tokens, or why none were issued.
+#[derive(SimpleObject)]
+pub struct TokenPayload {
+    token: Option<AuthToken>,
+    user_errors: Vec<UserError>,
+}
+
+impl TokenPayload {
+    fn from(r: crate::error::Result<domain::AuthTokens>) -> async_graphql::Result<Self> {
+        let (token, user_errors) = payload(r)?;
+        Ok(Self {
+            token: token.map(Into::into),
+            user_errors,
+        })
+    }
+}
+
+#[derive(InputObject)]
+pub struct RefreshTokenInput {
+    pub refresh_token: String,
+}
+
+#[derive(InputObject)]
+pub struct SwitchOrganizationInput {
+    pub organization_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct InviteMemberInput {
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(SimpleObject)]
+pub struct InviteMemberPayload {
+    membership: Option<Membership>,
+    /// Single use, valid for seven days; deliver it to the invitee.
+    invitation_token: Option<String>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct AcceptInvitationInput {
+    pub invitation_token: String,
+    pub password: String,
+    pub name: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateMembershipInput {
+    pub membership_id: ID,
+    pub role: Role,
+}
+
+#[derive(SimpleObject)]
+pub struct MembershipPayload {
+    membership: Option<Membership>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct RemoveMemberInput {
+    pub membership_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RemoveMemberPayload {
+    removed_membership_id: Option<ID>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateOrganizationSettingsInput {
+    pub name: Option<String>,
+    pub anonymity_threshold: Option<i32>,
+    pub rating_scale_max: Option<i32>,
+    pub manager_can_view_results: Option<bool>,
+    pub benchmark_opt_in: Option<bool>,
+}
+
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    organization: Option<Organization>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    pub name: String,
+    #[graphql(default_with = "Role::Integration")]
+    pub role: Role,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateApiKeyPayload {
+    api_key: Option<ApiKey>,
+    client_id: Option<String>,
+    /// Shown only here, once: store it now.
+    client_secret: Option<String>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct RevokeApiKeyInput {
+    pub api_key_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ApiKeyPayload {
+    api_key: Option<ApiKey>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct AccountsMutation;
+
+#[Object]
+impl AccountsMutation {
+    /// Creates an organization with its first admin and signs the admin in.
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        input: SignUpInput,
+    ) -> async_graphql::Result<SignUpPayload> {
+        let (_, state) = parts(ctx);
+        let r = domain::sign_up(
+            &issuer(state),
+            domain::SignUp {
+                organization_name: input.organization_name,
+                organization_slug: input.organization_slug,
+                name: input.name,
+                email: input.email,
+                password: input.password,
+            },
+        )
+        .await;
+        let (done, user_errors) = payload(r)?;
+        Ok(match done {
+            Some(d) => SignUpPayload {
+                organization: Some(Organization(d.organization)),
+                user: Some(User(d.user)),
+                token: Some(d.tokens.into()),
+                user_errors,
+            },
+            None => SignUpPayload {
+                organization: None,
+                user: None,
+                token: None,
+                user_errors,
+            },
+        })
+    }
+
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginInput,
+    ) -> async_graphql::Result<TokenPayload> {
+        let (_, state) = parts(ctx);
+        TokenPayload::from(
+            domain::login(
+                &issuer(state),
+                &input.email,
+                input.password,
+                input.organization_slug.as_deref(),
+            )
+            .await,
+        )
+    }
+
+    /// Exchanges a refresh token (once) for new tokens.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshTokenInput,
+    ) -> async_graphql::Result<TokenPayload> {
+        let (_, state) = parts(ctx);
+        TokenPayload::from(domain::refresh(&issuer(state), &input.refresh_token).await)
+    }
+
+    /// Tokens for another organization the signed-in user belongs to.
+    async fn switch_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: SwitchOrganizationInput,
+    ) -> async_graphql::Result<TokenPayload> {
+        let (rctx, state) = parts(ctx);
+        rctx.user_id()?;
+        let org = ids::decode(Kind::Organization, &input.organization_id)?;
+        TokenPayload::from(domain::switch_organization(&issuer(state), rctx, org).await)
+    }
+
+    /// Invites a person (ADMIN); returns the invitation token to deliver.
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteMemberInput,
+    ) -> async_graphql::Result<InviteMemberPayload> {
+        let (rctx, state) = parts(ctx);
+        let (done, user_errors) =
+            payload(members::invite_member(state, rctx, &input.email, input.role.into()).await)?;
+        let (membership, invitation_token) = match done {
+            Some((m, t)) => (Some(Membership(m)), Some(t)),
+            None => (None, None),
+        };
+        Ok(InviteMemberPayload {
+            membership,
+            invitation_token,
+            user_errors,
+        })
+    }
+
+    /// Accepts an invitation (once) and signs the invitee in.
+    async fn accept_invitation(
+        &self,
+        ctx: &Context<'_>,
+        input: AcceptInvitationInput,
+    ) -> async_graphql::Result<TokenPayload> {
+        let (_, state) = parts(ctx);
+        TokenPayload::from(
+            members::accept_invitation(
+                &issuer(state),
+                &input.invitation_token,
+                input.password,
+                input.name.as_deref(),
+            )
+            .await,
+        )
+    }
+
+    /// Changes a member's role (ADMIN).
+    async fn update_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMembershipInput,
+    ) -> async_graphql::Result<MembershipPayload> {
+        let (rctx, state) = parts(ctx);
+        let id = ids::decode(Kind::Membership, &input.membership_id)?;
+        let (m, user_errors) =
+            payload(members::update_membership(state, rctx, id, input.role.into()).await)?;
+        Ok(MembershipPayload {
+            membership: m.map(Membership),
+            user_errors,
+        })
+    }
+
+    /// Removes a member (ADMIN); their tokens stop working at once.
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveMemberInput,
+    ) -> async_graphql::Result<RemoveMemberPayload> {
+        let (rctx, state) = parts(ctx);
+        let id = ids::decode(Kind::Membership, &input.membership_id)?;
+        let (removed, user_errors) = payload(members::remove_member(state, rctx, id).await)?;
+        Ok(RemoveMemberPayload {
+            removed_membership_id: removed.map(|id| ids::encode(Kind::Membership, id)),
+            user_errors,
+        })
+    }
+
+    /// Changes organization settings (ADMIN); fields left out stay as they are.
+    async fn update_organization_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationSettingsInput,
+    ) -> async_graphql::Result<OrganizationPayload> {
+        let (rctx, state) = parts(ctx);
+        let change = members::SettingsChange {
+            name: input.name,
+            anonymity_threshold: input.anonymity_threshold,
+            rating_scale_max: input.rating_scale_max,
+            manager_can_view_results: input.manager_can_view_results,
+            benchmark_opt_in: input.benchmark_opt_in,
+        };
+        let (org, user_errors) = payload(members::update_settings(state, rctx, change).await)?;
+        Ok(OrganizationPayload {
+            organization: org.map(Organization),
+            user_errors,
+        })
+    }
+
+    /// Creates an API key (ADMIN). The secret is in this response only.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> async_graphql::Result<CreateApiKeyPayload> {
+        let (rctx, state) = parts(ctx);
+        let (done, user_errors) =
+            payload(members::create_api_key(state, rctx, &input.name, input.role.into()).await)?;
+        Ok(match done {
+            Some((key, secret)) => CreateApiKeyPayload {
+                client_id: Some(key.client_id.clone()),
+                api_key: Some(ApiKey(key)),
+                client_secret: Some(secret),
+                user_errors,
+            },
+            None => CreateApiKeyPayload {
+                api_key: None,
+                client_id: None,
+                client_secret: None,
+                user_errors,
+            },
+        })
+    }
+
+    /// Revokes an API key (ADMIN); its tokens stop working at once.
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiKeyInput,
+    ) -> async_graphql::Result<ApiKeyPayload> {
+        let (rctx, state) = parts(ctx);
+        let id = ids::decode(Kind::ApiKey, &input.api_key_id)?;
+        let (key, user_errors) = payload(members::revoke_api_key(state, rctx, id).await)?;
+        Ok(ApiKeyPayload {
+            api_key: key.map(ApiKey),
+            user_errors,
+        })
+    }
+}

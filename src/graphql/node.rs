@@ -1,0 +1,80 @@
+//! Relay object identification: the `Node` interface, `node(id)` and `nodes(ids)`.
+//! Every lookup is scoped to the caller's organization; another organization's object is
+//! not found (null), never forbidden.
+
+use async_graphql::{Context, ID, Interface, Object};
+use entity::enums::Role;
+use entity::{api_key, membership};
+
+use crate::graphql::accounts::{ApiKey, Membership, Organization, User};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::parts;
+use crate::tenancy;
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Organization(Organization),
+    User(User),
+    Membership(Membership),
+    ApiKey(ApiKey),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+/// Most ids accepted by one `nodes` call.
+const MAX_NODES: usize = 100;
+
+async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>> {
+    let (rctx, state) = parts(ctx);
+    let org = rctx.organization_id()?;
+    let (kind, uuid) = ids::decode_any(id)?;
+    let db = &state.db;
+    Ok(match kind {
+        Kind::Organization if uuid == org => tenancy::organization(db, uuid)
+            .await?
+            .map(|o| Node::Organization(Organization(o))),
+        Kind::Organization => None,
+        Kind::User => crate::domain::accounts::members::visible_user(state, rctx, uuid)
+            .await?
+            .map(|u| Node::User(User(u))),
+        Kind::Membership => tenancy::find::<membership::Entity, _>(db, org, uuid)
+            .await?
+            .map(|m| Node::Membership(Membership(m))),
+        Kind::ApiKey if rctx.principal()?.role == Role::Admin => {
+            tenancy::find::<api_key::Entity, _>(db, org, uuid)
+                .await?
+                .map(|k| Node::ApiKey(ApiKey(k)))
+        }
+        Kind::ApiKey => None,
+    })
+}
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id; null when it does not exist or is not visible.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        load(ctx, &id).await
+    }
+
+    /// Fetches up to 100 objects by global id, in the order asked; null where not visible.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(crate::error::Error::BadUserInput(format!(
+                "at most {MAX_NODES} ids at once"
+            ))
+            .into());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            out.push(load(ctx, id).await?);
+        }
+        Ok(out)
+    }
+}
