@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod config;
 mod graphql_building_blocks;
 mod helpers;
 mod http_protocol;
