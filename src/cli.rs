@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
+use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::domain::accounts::{Issuer, operator};
 use crate::error::{Context, Result};
 use crate::startup::Application;
 
@@ -29,6 +31,17 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Print an access token for an existing membership (for operators and scripts).
+    Token {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// The member's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Create the demo organization with an admin (idempotent) and print how to log in.
+    Demo,
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -50,7 +63,51 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
+        Command::Token { org, email } => token(config, &org, &email).await,
+        Command::Demo => demo(config).await,
     }
+}
+
+/// Opens the database (migrating when configured) and the signing keys, for one command.
+async fn open(config: &Config) -> Result<(sea_orm::DatabaseConnection, JwtKeys)> {
+    if config.jwt_secret_generated {
+        eprintln!(
+            "warning: COLEAD_JWT_SECRET is not set, so this token is signed with a throwaway secret \
+             that no running server shares; set it to the server's secret"
+        );
+    }
+    let db = crate::db::connect(&config.database_url, 2).await?;
+    if config.auto_migrate {
+        crate::db::migrate(&db).await?;
+    }
+    Ok((db, JwtKeys::from_config(config)?))
+}
+
+async fn token(config: Config, org: &str, email: &str) -> Result<()> {
+    let (db, jwt) = open(&config).await?;
+    let issuer = Issuer {
+        db: &db,
+        jwt: &jwt,
+        refresh_ttl: config.refresh_token_ttl,
+    };
+    let signed = operator::token_for(&issuer, org, email).await?;
+    println!("{}", signed.token);
+    Ok(())
+}
+
+async fn demo(config: Config) -> Result<()> {
+    let (db, jwt) = open(&config).await?;
+    let issuer = Issuer {
+        db: &db,
+        jwt: &jwt,
+        refresh_ttl: config.refresh_token_ttl,
+    };
+    let tokens = operator::demo(&issuer).await?;
+    println!("organization: {}", operator::DEMO_SLUG);
+    println!("email:        {}", operator::DEMO_EMAIL);
+    println!("password:     {}", operator::DEMO_PASSWORD);
+    println!("access token: {}", tokens.access_token);
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<()> {

@@ -51,6 +51,36 @@ pub struct Config {
     pub auto_migrate: bool,
     pub log: String,
     pub max_connections: u32,
+    /// How the service signs its own tokens.
+    pub jwt_algorithm: JwtAlgorithm,
+    /// PEM private key for EdDSA or RS256 signing.
+    pub jwt_private_key_file: Option<std::path::PathBuf>,
+    /// `kid` of the service's asymmetric signing key, published in the JWKS.
+    pub jwt_key_id: String,
+    /// An external identity provider whose tokens are accepted too.
+    pub idp: Option<IdpConfig>,
+}
+
+/// The algorithm of tokens the service issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Hs256,
+    EdDsa,
+    Rs256,
+}
+
+/// An external identity provider: its JWKS (file or URL), expected `iss` and `aud`, and
+/// which claims carry the tenant, the roles and the email.
+#[derive(Debug, Clone)]
+pub struct IdpConfig {
+    pub jwks: String,
+    pub issuer: String,
+    pub audience: String,
+    pub tenant_claim: String,
+    pub roles_claim: String,
+    pub email_claim: String,
+    /// The least time between two JWKS refreshes triggered by unknown key ids.
+    pub min_refresh: Duration,
 }
 
 /// A variable that could not be used, and why.
@@ -110,6 +140,42 @@ impl Config {
                 "expected a sqlite:// or postgres:// URL",
             ));
         }
+        let jwt_algorithm = match get("COLEAD_JWT_ALGORITHM").as_deref().map(str::trim) {
+            None | Some("HS256") => JwtAlgorithm::Hs256,
+            Some("EdDSA") => JwtAlgorithm::EdDsa,
+            Some("RS256") => JwtAlgorithm::Rs256,
+            Some(other) => {
+                return Err(invalid(
+                    "COLEAD_JWT_ALGORITHM",
+                    format!("'{other}' is not one of HS256, EdDSA, RS256"),
+                ));
+            }
+        };
+        let jwt_private_key_file = get("COLEAD_JWT_PRIVATE_KEY_FILE").map(std::path::PathBuf::from);
+        if jwt_algorithm != JwtAlgorithm::Hs256 && jwt_private_key_file.is_none() {
+            return Err(invalid(
+                "COLEAD_JWT_PRIVATE_KEY_FILE",
+                "is required when COLEAD_JWT_ALGORITHM is EdDSA or RS256",
+            ));
+        }
+        let idp = match get("COLEAD_OIDC_JWKS") {
+            None => None,
+            Some(jwks) => Some(IdpConfig {
+                jwks,
+                issuer: get("COLEAD_OIDC_ISSUER").ok_or_else(|| {
+                    invalid("COLEAD_OIDC_ISSUER", "is required with COLEAD_OIDC_JWKS")
+                })?,
+                audience: get("COLEAD_OIDC_AUDIENCE").ok_or_else(|| {
+                    invalid("COLEAD_OIDC_AUDIENCE", "is required with COLEAD_OIDC_JWKS")
+                })?,
+                tenant_claim: get("COLEAD_OIDC_TENANT_CLAIM")
+                    .unwrap_or_else(|| "org_id".to_owned()),
+                roles_claim: get("COLEAD_OIDC_ROLES_CLAIM").unwrap_or_else(|| "roles".to_owned()),
+                email_claim: get("COLEAD_OIDC_EMAIL_CLAIM").unwrap_or_else(|| "email".to_owned()),
+                min_refresh: Duration::from_secs(10),
+            }),
+        };
+        let needs_secret = production && jwt_algorithm == JwtAlgorithm::Hs256;
         let (jwt_secret, jwt_secret_generated) = match get("COLEAD_JWT_SECRET") {
             Some(s) if s.len() < MIN_SECRET_LEN => {
                 return Err(invalid(
@@ -118,7 +184,7 @@ impl Config {
                 ));
             }
             Some(s) => (Secret::new(s), false),
-            None if production => {
+            None if needs_secret => {
                 return Err(invalid("COLEAD_JWT_SECRET", "is required in production"));
             }
             None => (Secret::new(random_hex(32)), true),
@@ -147,6 +213,10 @@ impl Config {
             graphiql: boolean(&get, "COLEAD_GRAPHIQL", !production)?,
             auto_migrate: boolean(&get, "COLEAD_AUTO_MIGRATE", true)?,
             log,
+            jwt_algorithm,
+            jwt_private_key_file,
+            jwt_key_id: get("COLEAD_JWT_KEY_ID").unwrap_or_else(|| "colead-1".to_owned()),
+            idp,
             max_connections: seconds(&get, "COLEAD_DB_MAX_CONNECTIONS", 10)?
                 .try_into()
                 .map_err(|_| invalid("COLEAD_DB_MAX_CONNECTIONS", "too large"))?,

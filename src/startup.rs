@@ -8,6 +8,7 @@ use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::PrincipalCache;
+use crate::auth::external::ExternalIdp;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::error::{Context, Result};
@@ -20,6 +21,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub jwt: JwtKeys,
     pub principals: PrincipalCache,
+    /// The external identity provider, when configured.
+    pub idp: Option<ExternalIdp>,
 }
 
 /// A bound, not yet running server.
@@ -55,7 +58,9 @@ impl Application {
             .context("reading the bound address")?
             .port();
         let jwt = JwtKeys::from_config(&config)?;
+        let idp = config.idp.clone().map(ExternalIdp::new);
         let state = Arc::new(AppState {
+            idp,
             config,
             db,
             jwt,

@@ -181,6 +181,36 @@ pub async fn user_by_email<C: ConnectionTrait>(db: &C, email: &str) -> Result<Op
         .context("loading a user by email")
 }
 
+pub async fn user_by_external_subject<C: ConnectionTrait>(
+    db: &C,
+    subject: &str,
+) -> Result<Option<user::Model>> {
+    user::Entity::find()
+        .filter(user::Column::ExternalSubject.eq(subject))
+        .one(db)
+        .await
+        .context("loading a user by external subject")
+}
+
+/// Links a user to an identity provider's subject (first sign-in through the provider).
+pub async fn link_external_subject<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    subject: &str,
+) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::ExternalSubject,
+            sea_orm::sea_query::Expr::value(subject),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::ExternalSubject.is_null())
+        .exec(db)
+        .await
+        .context("linking an external subject")?;
+    Ok(())
+}
+
 /// All memberships of one user, across organizations (for login and switching).
 pub async fn memberships_of_user<C: ConnectionTrait>(
     db: &C,

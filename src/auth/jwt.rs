@@ -1,13 +1,15 @@
-//! Access tokens the service issues (HS256 from `COLEAD_JWT_SECRET`) and their
+//! Access tokens the service issues (HS256 from `COLEAD_JWT_SECRET` by default; EdDSA or
+//! RS256 from a PEM key file, published at `/.well-known/jwks.json`) and their
 //! verification: signature, algorithm, `exp`, `nbf`, `iss` and `aud`, with a small leeway.
 
 use chrono::{DateTime, Utc};
 use entity::enums::Role;
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::config::Config;
+use crate::config::{Config, JwtAlgorithm};
 use crate::error::{Context, Result};
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
@@ -39,6 +41,11 @@ pub struct Claims {
 
 /// Signing and verification keys, built once at start.
 pub struct JwtKeys {
+    algorithm: Algorithm,
+    /// `kid` of an asymmetric key; HS256 tokens carry none.
+    kid: Option<String>,
+    /// The public key, for the JWKS endpoint (asymmetric keys only).
+    public: Option<Jwk>,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -64,23 +71,67 @@ pub fn role_name(role: Role) -> &'static str {
 
 impl JwtKeys {
     pub fn from_config(config: &Config) -> Result<Self> {
-        let secret = config.jwt_secret.expose().as_bytes();
-        let mut validation = Validation::new(Algorithm::HS256);
+        let (algorithm, encoding, decoding, kid, public) = match config.jwt_algorithm {
+            JwtAlgorithm::Hs256 => {
+                let secret = config.jwt_secret.expose().as_bytes();
+                let enc =
+                    EncodingKey::from_secret(secret).context("loading the JWT signing key")?;
+                let dec =
+                    DecodingKey::from_secret(secret).context("loading the JWT verification key")?;
+                (Algorithm::HS256, enc, dec, None, None)
+            }
+            JwtAlgorithm::EdDsa | JwtAlgorithm::Rs256 => {
+                let path = config.jwt_private_key_file.clone().unwrap_or_default();
+                let pem = std::fs::read(&path).with_context(|| {
+                    format!("reading COLEAD_JWT_PRIVATE_KEY_FILE {}", path.display())
+                })?;
+                let (alg, enc) = if config.jwt_algorithm == JwtAlgorithm::EdDsa {
+                    (Algorithm::EdDSA, EncodingKey::from_ed_pem(&pem))
+                } else {
+                    (Algorithm::RS256, EncodingKey::from_rsa_pem(&pem))
+                };
+                let enc = enc.context("parsing the JWT private key")?;
+                let mut jwk =
+                    Jwk::from_encoding_key(&enc, alg).context("deriving the JWT public key")?;
+                jwk.common.key_id = Some(config.jwt_key_id.clone());
+                jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+                jwk.common.key_algorithm = Some(if alg == Algorithm::EdDSA {
+                    KeyAlgorithm::EdDSA
+                } else {
+                    KeyAlgorithm::RS256
+                });
+                let dec = DecodingKey::from_jwk(&jwk).context("loading the JWT public key")?;
+                (alg, enc, dec, Some(config.jwt_key_id.clone()), Some(jwk))
+            }
+        };
+        let mut validation = Validation::new(algorithm);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         Ok(Self {
-            encoding: EncodingKey::from_secret(secret).context("loading the JWT signing key")?,
-            decoding: DecodingKey::from_secret(secret)
-                .context("loading the JWT verification key")?,
+            algorithm,
+            kid,
+            public,
+            encoding,
+            decoding,
             validation,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
             ttl: chrono::Duration::from_std(config.access_token_ttl)
                 .unwrap_or(chrono::Duration::minutes(15)),
         })
+    }
+
+    /// Whether a token with this header claims to be one of ours.
+    pub fn is_own(&self, header: &Header) -> bool {
+        header.alg == self.algorithm && header.kid == self.kid
+    }
+
+    /// The public keys to publish, when signing is asymmetric.
+    pub fn jwks(&self) -> Option<JwkSet> {
+        self.public.clone().map(|k| JwkSet { keys: vec![k] })
     }
 
     /// Signs an access token for `sub` in `org_id` with `role`.
@@ -105,7 +156,9 @@ impl JwtKeys {
             jti: Uuid::now_v7().to_string(),
             pty,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.kid.clone();
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
             .context("signing an access token")?;
         Ok(SignedToken { token, expires_at })
     }

@@ -2,6 +2,7 @@
 //! [`RequestContext`]; the membership (or API key) behind it is re-checked per request
 //! through a short-lived cache that every change to memberships and keys clears.
 
+pub mod external;
 pub mod jwt;
 pub mod password;
 pub mod secrets;
@@ -147,8 +148,16 @@ pub async fn authenticate(
     })
 }
 
-/// Verifies `token` and checks that what it names still grants access.
+/// Verifies `token` (ours, or the external provider's) and checks that what it names
+/// still grants access.
 pub async fn principal_for_token(state: &AppState, token: &str) -> Result<Principal, AuthError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+    if !state.jwt.is_own(&header) {
+        return match &state.idp {
+            Some(idp) => external_principal(state, idp, token, &header).await,
+            None => Err(AuthError::Invalid),
+        };
+    }
     let claims = state.jwt.verify(token).map_err(|_| AuthError::Invalid)?;
     let id: Uuid = claims.sub.parse().map_err(|_| AuthError::Invalid)?;
     let key = (claims.pty, id, claims.org_id);
@@ -192,4 +201,83 @@ async fn load_principal(state: &AppState, key: CacheKey) -> Result<Option<Princi
             }))
         }
     }
+}
+
+fn parse_role(name: &str) -> Option<Role> {
+    match name.to_ascii_uppercase().as_str() {
+        "ADMIN" => Some(Role::Admin),
+        "HR" => Some(Role::Hr),
+        "MEMBER" => Some(Role::Member),
+        _ => None,
+    }
+}
+
+/// A provider token names a person by subject (or email, linked on first use) and a
+/// tenant by id or slug; the person needs an active membership there. The provider's
+/// roles claim decides the role when it names one; otherwise the membership's role holds.
+async fn external_principal(
+    state: &AppState,
+    idp: &external::ExternalIdp,
+    token: &str,
+    header: &jsonwebtoken::Header,
+) -> Result<Principal, AuthError> {
+    use crate::tenancy;
+    let identity = idp.verify(token, header).await.map_err(|e| match e {
+        external::ExternalError::Invalid => AuthError::Invalid,
+        external::ExternalError::Keys(reason) => {
+            tracing::error!(%reason, "the identity provider's keys could not be loaded");
+            AuthError::Unavailable
+        }
+    })?;
+    let db = &state.db;
+    let unavailable = |_| AuthError::Unavailable;
+    let org = match identity.tenant.parse::<Uuid>() {
+        Ok(id) => tenancy::organization(db, id).await.map_err(unavailable)?,
+        Err(_) => tenancy::organization_by_slug(db, &identity.tenant)
+            .await
+            .map_err(unavailable)?,
+    }
+    .ok_or(AuthError::Revoked)?;
+    let user = match tenancy::user_by_external_subject(db, &identity.subject)
+        .await
+        .map_err(unavailable)?
+    {
+        Some(u) => u,
+        None => {
+            let email = identity.email.as_deref().ok_or(AuthError::Revoked)?;
+            let u = tenancy::user_by_email(db, email)
+                .await
+                .map_err(unavailable)?
+                .ok_or(AuthError::Revoked)?;
+            if u.external_subject.is_some() {
+                return Err(AuthError::Revoked);
+            }
+            tenancy::link_external_subject(db, u.id, &identity.subject)
+                .await
+                .map_err(unavailable)?;
+            u
+        }
+    };
+    let m = tenancy::membership_of(db, org.id, user.id)
+        .await
+        .map_err(unavailable)?
+        .filter(|m| m.status == MembershipStatus::Active)
+        .ok_or(AuthError::Revoked)?;
+    let claimed = identity
+        .roles
+        .iter()
+        .filter_map(|r| parse_role(r))
+        .min_by_key(|r| match r {
+            Role::Admin => 0,
+            Role::Hr => 1,
+            _ => 2,
+        });
+    Ok(Principal {
+        kind: PrincipalType::User,
+        id: user.id,
+        organization_id: org.id,
+        role: claimed.unwrap_or(m.role),
+        membership_id: Some(m.id),
+        leader_id: m.leader_id,
+    })
 }

@@ -14,8 +14,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql::handle))
         .route("/graphiql", web::get().to(graphiql))
         .route("/oauth/token", web::post().to(oauth::token))
+        .route("/.well-known/jwks.json", web::get().to(jwks))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz));
+}
+
+/// The public keys of the service's own tokens; 404 when they are signed with a secret.
+async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    match state.jwt.jwks() {
+        Some(set) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .json(set),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 async fn healthz() -> HttpResponse {

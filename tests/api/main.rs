@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod asymmetric;
+mod cli;
 mod config;
 mod graphql_building_blocks;
 mod helpers;

@@ -1,6 +1,7 @@
 //! Accounts: sign-up, login, token refresh and organization switching.
 
 pub mod members;
+pub mod operator;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{MembershipStatus, Role};
