@@ -318,3 +318,27 @@ async fn a_user_in_two_organizations_switches_between_them() {
     assert_eq!(me["organization"]["id"], b.org_id.as_str());
     assert_eq!(me["viewer"]["roles"], json!(["MEMBER"]));
 }
+
+#[tokio::test]
+async fn an_expired_invitation_is_refused() {
+    use sea_orm::sea_query::Expr;
+    let app = spawn_app().await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    let data = app.ok(Some(&s.token), "mutation { inviteMember(input: { email: \"late@acme.test\", role: MEMBER }) { invitationToken } }", json!({})).await;
+    let inv = data["inviteMember"]["invitationToken"].as_str().unwrap();
+    let org = app.state.jwt.verify(&s.token).unwrap().org_id;
+    colead::tenancy::update_many::<entity::invitation::Entity>(org)
+        .col_expr(
+            entity::invitation::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let res = app.ok(None, "mutation($t: String!) { acceptInvitation(input: { invitationToken: $t, password: \"a good long password\" }) { token { accessToken } userErrors { field code } } }", json!({ "t": inv })).await;
+    assert_eq!(res["acceptInvitation"]["token"], json!(null));
+    assert_eq!(
+        res["acceptInvitation"]["userErrors"][0]["field"],
+        json!(["input", "invitationToken"])
+    );
+}
