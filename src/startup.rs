@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub principals: PrincipalCache,
     /// The external identity provider, when configured.
     pub idp: Option<ExternalIdp>,
+    /// SQL statements run since start (for metrics, benchmarks and tests).
+    pub statements: Arc<AtomicU64>,
 }
 
 /// A bound, not yet running server.
@@ -50,9 +53,14 @@ impl Application {
     /// Builds on an open database and a bound listener (tests bind port 0).
     pub fn with_listener(
         config: Config,
-        db: DatabaseConnection,
+        mut db: DatabaseConnection,
         listener: TcpListener,
     ) -> Result<Self> {
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         let port = listener
             .local_addr()
             .context("reading the bound address")?
@@ -60,6 +68,7 @@ impl Application {
         let jwt = JwtKeys::from_config(&config)?;
         let idp = config.idp.clone().map(ExternalIdp::new);
         let state = Arc::new(AppState {
+            statements,
             idp,
             config,
             db,

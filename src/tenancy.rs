@@ -8,7 +8,10 @@
 //! The few global tables (users, organizations) have their unscoped accessors here too.
 #![allow(clippy::disallowed_methods)]
 
-use entity::{api_key, invitation, membership, organization, refresh_token, user};
+use entity::{
+    api_key, behavior, framework, indicator, invitation, leader, membership, organization,
+    refresh_token, team, team_member, user,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
     QueryFilter, Select, UpdateMany, Value,
@@ -44,6 +47,110 @@ tenant_entity! {
     invitation => "invitation",
     api_key => "API key",
     refresh_token => "refresh token",
+    leader => "leader",
+    team => "team",
+    framework => "framework",
+    behavior => "behavior",
+    indicator => "indicator",
+}
+
+/// Team membership rows are keyed by (team, leader); `find` looks them up by team.
+impl TenantEntity for team_member::Entity {
+    fn organization_column() -> Self::Column {
+        team_member::Column::OrganizationId
+    }
+    fn id_column() -> Self::Column {
+        team_member::Column::TeamId
+    }
+    const NAME: &'static str = "team member";
+}
+
+/// Tables whose rows are either an organization's own or built in (organization null):
+/// an organization reads both, and writes only its own (through [`select`]).
+pub trait SharedEntity: TenantEntity {}
+impl SharedEntity for framework::Entity {}
+impl SharedEntity for behavior::Entity {}
+impl SharedEntity for indicator::Entity {}
+
+/// Rows of `E` that `org` may read: its own and the built-in ones.
+pub fn select_visible<E: SharedEntity>(org: Uuid) -> Select<E> {
+    E::find().filter(
+        sea_orm::Condition::any()
+            .add(E::organization_column().eq(org))
+            .add(E::organization_column().is_null()),
+    )
+}
+
+/// One visible row of `E`.
+pub async fn find_visible<E: SharedEntity, C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    id: Uuid,
+) -> Result<Option<E::Model>> {
+    select_visible::<E>(org)
+        .filter(E::id_column().eq(id))
+        .one(db)
+        .await
+        .with_context(|| format!("loading a {}", E::NAME))
+}
+
+/// Many visible rows of `E` by id.
+pub async fn find_many_visible<E: SharedEntity, C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<E::Model>> {
+    select_visible::<E>(org)
+        .filter(E::id_column().is_in(ids))
+        .all(db)
+        .await
+        .with_context(|| format!("loading {}s", E::NAME))
+}
+
+/// For each of `starts`, its managers from the nearest up to the top, in one recursive
+/// query. Cycles cannot be stored, but the walk is capped anyway.
+pub async fn reporting_lines<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    starts: &[Uuid],
+) -> Result<Vec<(Uuid, Uuid)>> {
+    if starts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let p = |i: usize| match backend {
+        sea_orm::DatabaseBackend::Postgres => format!("${i}"),
+        _ => format!("?{i}"),
+    };
+    let list: Vec<String> = (0..starts.len()).map(|i| p(i + 2)).collect();
+    let sql = format!(
+        "WITH RECURSIVE chain(origin, id, manager_id, depth) AS ( \
+           SELECT id, id, manager_id, 0 FROM leaders WHERE organization_id = {org} AND id IN ({list}) \
+           UNION ALL \
+           SELECT c.origin, l.id, l.manager_id, c.depth + 1 FROM leaders l \
+             JOIN chain c ON l.id = c.manager_id \
+             WHERE l.organization_id = {org} AND c.depth < 64 \
+         ) SELECT origin, id FROM chain WHERE depth > 0 ORDER BY origin, depth",
+        org = p(1),
+        list = list.join(", ")
+    );
+    let mut values: Vec<Value> = vec![Value::Uuid(Some(org))];
+    values.extend(starts.iter().map(|u| Value::Uuid(Some(*u))));
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await
+        .context("walking reporting lines")?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<Uuid>("", "origin")?,
+                r.try_get::<Uuid>("", "id")?,
+            ))
+        })
+        .collect::<std::result::Result<_, sea_orm::DbErr>>()
+        .context("reading reporting lines")
 }
 
 /// All rows of `E` in `org`.

@@ -4,13 +4,22 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_create_accounts;
+mod m20261129_000002_create_people;
+mod m20261129_000003_create_frameworks;
+pub mod seed_collaborative_leadership;
+
+pub use m20261129_000003_create_frameworks::{BUILT_IN_FRAMEWORK, behavior_id, indicator_id};
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_create_accounts::Migration)]
+        vec![
+            Box::new(m20261129_000001_create_accounts::Migration),
+            Box::new(m20261129_000002_create_people::Migration),
+            Box::new(m20261129_000003_create_frameworks::Migration),
+        ]
     }
 }
 

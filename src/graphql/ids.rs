@@ -16,6 +16,11 @@ pub enum Kind {
     User = 2,
     Membership = 3,
     ApiKey = 4,
+    Leader = 5,
+    Team = 6,
+    Framework = 7,
+    Behavior = 8,
+    Indicator = 9,
 }
 
 impl Kind {
@@ -25,6 +30,11 @@ impl Kind {
             2 => Kind::User,
             3 => Kind::Membership,
             4 => Kind::ApiKey,
+            5 => Kind::Leader,
+            6 => Kind::Team,
+            7 => Kind::Framework,
+            8 => Kind::Behavior,
+            9 => Kind::Indicator,
             _ => return None,
         })
     }
@@ -35,6 +45,11 @@ impl Kind {
             Kind::User => "User",
             Kind::Membership => "Membership",
             Kind::ApiKey => "ApiKey",
+            Kind::Leader => "Leader",
+            Kind::Team => "Team",
+            Kind::Framework => "Framework",
+            Kind::Behavior => "Behavior",
+            Kind::Indicator => "Indicator",
         }
     }
 }

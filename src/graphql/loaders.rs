@@ -1,34 +1,196 @@
 //! Per-request DataLoaders: one `WHERE id IN (…)` per batch, never a query per row.
+//! Each is bound to the request's organization, so a batch can only see that tenant.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
-use entity::user;
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{behavior, framework, indicator, leader, team, user};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::domain::{frameworks, people};
 use crate::tenancy;
 
-/// Users by id. Users are global; callers only reach ids through scoped rows.
-pub struct UserLoader {
-    db: DatabaseConnection,
+type LoadError = Arc<async_graphql::Error>;
+
+fn fail(e: crate::error::Error) -> LoadError {
+    Arc::new(e.into())
 }
 
-impl UserLoader {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+/// The database and the organization a request's loaders read.
+#[derive(Clone)]
+pub struct Scope {
+    db: DatabaseConnection,
+    /// None for anonymous requests: every load is empty.
+    org: Option<Uuid>,
+}
+
+impl Scope {
+    pub fn new(db: DatabaseConnection, org: Option<Uuid>) -> Self {
+        Self { db, org }
     }
 }
 
+macro_rules! loader {
+    ($name:ident) => {
+        pub struct $name(pub Scope);
+    };
+}
+
+loader!(UserLoader);
+loader!(LeaderLoader);
+loader!(TeamsOfLeaderLoader);
+loader!(ReportingLineLoader);
+loader!(FrameworkLoader);
+loader!(BehaviorsLoader);
+loader!(IndicatorsLoader);
+
+/// Users by id. Users are global; callers only reach ids through scoped rows.
 impl Loader<Uuid> for UserLoader {
     type Value = user::Model;
-    type Error = Arc<async_graphql::Error>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, Self::Error> {
-        let users = tenancy::users(&self.db, keys.iter().copied())
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, LoadError> {
+        let users = tenancy::users(&self.0.db, keys.iter().copied())
             .await
-            .map_err(|e| Arc::new(e.into()))?;
+            .map_err(fail)?;
         Ok(users.into_iter().map(|u| (u.id, u)).collect())
     }
+}
+
+impl Loader<Uuid> for LeaderLoader {
+    type Value = leader::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, leader::Model>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let rows = tenancy::find_many::<leader::Entity, _>(&self.0.db, org, keys.iter().copied())
+            .await
+            .map_err(fail)?;
+        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}
+
+/// The teams of a leader.
+impl Loader<Uuid> for TeamsOfLeaderLoader {
+    type Value = Vec<team::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<team::Model>>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let mut out: HashMap<Uuid, Vec<team::Model>> = HashMap::new();
+        for (leader, team) in people::teams::teams_of(&self.0.db, org, keys)
+            .await
+            .map_err(fail)?
+        {
+            out.entry(leader).or_default().push(team);
+        }
+        for teams in out.values_mut() {
+            teams.sort_by_key(|t| t.id);
+        }
+        Ok(out)
+    }
+}
+
+/// The ids of a leader's managers, nearest first.
+impl Loader<Uuid> for ReportingLineLoader {
+    type Value = Vec<Uuid>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let mut out: HashMap<Uuid, Vec<Uuid>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (origin, manager) in tenancy::reporting_lines(&self.0.db, org, keys)
+            .await
+            .map_err(fail)?
+        {
+            out.entry(origin).or_default().push(manager);
+        }
+        Ok(out)
+    }
+}
+
+/// Frameworks visible to the organization (its own and the built-in).
+impl Loader<Uuid> for FrameworkLoader {
+    type Value = framework::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, framework::Model>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let rows = tenancy::find_many_visible::<framework::Entity, _>(
+            &self.0.db,
+            org,
+            keys.iter().copied(),
+        )
+        .await
+        .map_err(fail)?;
+        Ok(rows.into_iter().map(|f| (f.id, f)).collect())
+    }
+}
+
+/// Behaviors of a framework, by position.
+impl Loader<Uuid> for BehaviorsLoader {
+    type Value = Vec<behavior::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<behavior::Model>>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let mut out: HashMap<Uuid, Vec<behavior::Model>> = HashMap::new();
+        for b in frameworks::behaviors_of(&self.0.db, org, keys)
+            .await
+            .map_err(fail)?
+        {
+            out.entry(b.framework_id).or_default().push(b);
+        }
+        Ok(out)
+    }
+}
+
+/// Indicators of a behavior, by position.
+impl Loader<Uuid> for IndicatorsLoader {
+    type Value = Vec<indicator::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<indicator::Model>>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let mut out: HashMap<Uuid, Vec<indicator::Model>> = HashMap::new();
+        for i in frameworks::indicators_of(&self.0.db, org, keys)
+            .await
+            .map_err(fail)?
+        {
+            out.entry(i.behavior_id).or_default().push(i);
+        }
+        Ok(out)
+    }
+}
+
+/// Attaches one of each loader to a request.
+pub fn attach(request: async_graphql::Request, scope: Scope) -> async_graphql::Request {
+    let spawn = tokio::spawn;
+    request
+        .data(DataLoader::new(UserLoader(scope.clone()), spawn))
+        .data(DataLoader::new(LeaderLoader(scope.clone()), spawn))
+        .data(DataLoader::new(TeamsOfLeaderLoader(scope.clone()), spawn))
+        .data(DataLoader::new(ReportingLineLoader(scope.clone()), spawn))
+        .data(DataLoader::new(FrameworkLoader(scope.clone()), spawn))
+        .data(DataLoader::new(BehaviorsLoader(scope.clone()), spawn))
+        .data(DataLoader::new(IndicatorsLoader(scope), spawn))
+}
+
+/// Loads one value through the request's loader of type `L`.
+pub async fn one<L>(
+    ctx: &async_graphql::Context<'_>,
+    key: Uuid,
+) -> async_graphql::Result<Option<L::Value>>
+where
+    L: Loader<Uuid, Error = LoadError>,
+{
+    let loader = ctx.data_unchecked::<DataLoader<L>>();
+    loader.load_one(key).await.map_err(|e| (*e).clone())
 }

@@ -3,14 +3,15 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod frameworks;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod people;
 mod server;
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 
 use crate::auth::RequestContext;
@@ -25,7 +26,11 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(accounts::AccountsMutation);
+pub struct Mutation(
+    accounts::AccountsMutation,
+    people::PeopleMutation,
+    frameworks::FrameworksMutation,
+);
 
 pub type ColeadSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -52,10 +57,11 @@ pub fn request_data(
     state: &AppState,
     ctx: RequestContext,
 ) -> async_graphql::Request {
-    request.data(ctx).data(DataLoader::new(
-        loaders::UserLoader::new(state.db.clone()),
-        tokio::spawn,
-    ))
+    let org = ctx.principal.as_ref().map(|p| p.organization_id);
+    loaders::attach(
+        request.data(ctx),
+        loaders::Scope::new(state.db.clone(), org),
+    )
 }
 
 /// The request context and shared state of a resolver.

@@ -4,11 +4,14 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use entity::enums::Role;
-use entity::{api_key, membership};
+use entity::{api_key, behavior, indicator, membership};
 
+use crate::domain::{frameworks, people};
 use crate::graphql::accounts::{ApiKey, Membership, Organization, User};
+use crate::graphql::frameworks::{Behavior, Framework, Indicator};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::parts;
+use crate::graphql::people::{Leader, Team};
 use crate::tenancy;
 
 /// An object with a global id.
@@ -19,6 +22,11 @@ pub enum Node {
     User(User),
     Membership(Membership),
     ApiKey(ApiKey),
+    Leader(Leader),
+    Team(Team),
+    Framework(Framework),
+    Behavior(Behavior),
+    Indicator(Indicator),
 }
 
 #[derive(Default)]
@@ -49,6 +57,27 @@ async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
                 .map(|k| Node::ApiKey(ApiKey(k)))
         }
         Kind::ApiKey => None,
+        Kind::Leader => people::get(state, rctx, uuid)
+            .await?
+            .map(|l| Node::Leader(Leader(l))),
+        Kind::Team => people::teams::get(state, rctx, uuid)
+            .await?
+            .map(|t| Node::Team(Team(t))),
+        Kind::Framework => frameworks::get(state, rctx, uuid)
+            .await?
+            .map(|f| Node::Framework(Framework(f))),
+        Kind::Behavior => {
+            rctx.require(frameworks::READERS)?;
+            tenancy::find_visible::<behavior::Entity, _>(db, org, uuid)
+                .await?
+                .map(|b| Node::Behavior(Behavior(b)))
+        }
+        Kind::Indicator => {
+            rctx.require(frameworks::READERS)?;
+            tenancy::find_visible::<indicator::Entity, _>(db, org, uuid)
+                .await?
+                .map(|i| Node::Indicator(Indicator(i)))
+        }
     })
 }
 

@@ -41,9 +41,13 @@ pub async fn invite_member(
     ctx: &RequestContext,
     email: &str,
     role: Role,
+    leader_id: Option<Uuid>,
 ) -> Result<(membership::Model, String)> {
     let org = require_admin(ctx)?;
     let role = human_role(&["role"], role)?;
+    if let Some(leader) = leader_id {
+        check_leader_link(state, org, leader).await?;
+    }
     let email = Email::parse(&["email"], email).map_err(|e| Error::Invalid(vec![e]))?;
     let now = Utc::now();
     let txn = state.db.begin().await.context("starting an invitation")?;
@@ -85,7 +89,7 @@ pub async fn invite_member(
             user_id: Set(user.id),
             role: Set(role),
             status: Set(MembershipStatus::Invited),
-            leader_id: Set(None),
+            leader_id: Set(leader_id),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -483,4 +487,31 @@ pub async fn visible_user(
         return Ok(None);
     }
     tenancy::user(&state.db, id).await
+}
+
+/// A membership may be linked to a leader of its organization that no one else claims.
+async fn check_leader_link(state: &AppState, org: Uuid, leader: Uuid) -> Result<()> {
+    if tenancy::find::<entity::leader::Entity, _>(&state.db, org, leader)
+        .await?
+        .is_none()
+    {
+        return Err(Error::invalid(
+            &["leaderId"],
+            UserErrorCode::NotFound,
+            "no such leader",
+        ));
+    }
+    let taken = tenancy::select::<membership::Entity>(org)
+        .filter(membership::Column::LeaderId.eq(leader))
+        .count(&state.db)
+        .await
+        .context("checking a leader link")?;
+    if taken > 0 {
+        return Err(Error::invalid(
+            &["leaderId"],
+            UserErrorCode::Taken,
+            "another member is already linked to this leader",
+        ));
+    }
+    Ok(())
 }

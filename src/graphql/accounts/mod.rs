@@ -100,6 +100,8 @@ pub struct SwitchOrganizationInput {
 pub struct InviteMemberInput {
     pub email: String,
     pub role: Role,
+    /// The leader record that is this person, if any.
+    pub leader_id: Option<ID>,
 }
 
 #[derive(SimpleObject)]
@@ -268,8 +270,14 @@ impl AccountsMutation {
         input: InviteMemberInput,
     ) -> async_graphql::Result<InviteMemberPayload> {
         let (rctx, state) = parts(ctx);
-        let (done, user_errors) =
-            payload(members::invite_member(state, rctx, &input.email, input.role.into()).await)?;
+        let leader = input
+            .leader_id
+            .as_ref()
+            .map(|i| ids::decode(Kind::Leader, i))
+            .transpose()?;
+        let invited =
+            members::invite_member(state, rctx, &input.email, input.role.into(), leader).await;
+        let (done, user_errors) = payload(invited)?;
         let (membership, invitation_token) = match done {
             Some((m, t)) => (Some(Membership(m)), Some(t)),
             None => (None, None),

@@ -1,6 +1,5 @@
 //! GraphQL types of the accounts area: Organization, User, Membership, ApiKey, Viewer.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::futures_util::FutureExt;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -10,8 +9,9 @@ use crate::auth::jwt::PrincipalType;
 use crate::domain::accounts::members;
 use crate::graphql::connection::{self, Connection};
 use crate::graphql::ids::{self, Kind};
-use crate::graphql::loaders::UserLoader;
+use crate::graphql::loaders::{LeaderLoader, UserLoader};
 use crate::graphql::parts;
+use crate::graphql::people::Leader;
 
 /// A role inside one organization.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -152,13 +152,21 @@ impl Membership {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The leader record that is this member, if linked.
+    async fn leader(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Leader>> {
+        let Some(id) = self.0.leader_id else {
+            return Ok(None);
+        };
+        Ok(crate::graphql::loaders::one::<LeaderLoader>(ctx, id)
+            .await?
+            .map(Leader))
+    }
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let loader = ctx.data_unchecked::<DataLoader<UserLoader>>();
-        Ok(loader
-            .load_one(self.0.user_id)
-            .await
-            .map_err(|e| (*e).clone())?
-            .map(User))
+        Ok(
+            crate::graphql::loaders::one::<UserLoader>(ctx, self.0.user_id)
+                .await?
+                .map(User),
+        )
     }
 }
 
@@ -216,6 +224,15 @@ impl Viewer {
     }
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
         Ok(vec![parts(ctx).0.principal()?.role.into()])
+    }
+    /// The leader record linked to the signed-in member, if any.
+    async fn leader(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Leader>> {
+        let Some(id) = parts(ctx).0.principal()?.leader_id else {
+            return Ok(None);
+        };
+        Ok(crate::graphql::loaders::one::<LeaderLoader>(ctx, id)
+            .await?
+            .map(Leader))
     }
     /// The user's membership in this organization; null for an API key.
     async fn membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Membership>> {
