@@ -86,18 +86,14 @@ fn filtered(org: Uuid, f: &LeaderFilter) -> Select<leader::Entity> {
 
 fn ordering(field: LeaderOrderField, descending: bool) -> Ordering<leader::Model> {
     let key: pagination::SortKey<leader::Model> = match field {
-        LeaderOrderField::Name => (Expr::col(leader::Column::Name).into(), |l| {
+        LeaderOrderField::Name => (Expr::col(leader::Column::Name), |l| {
             CursorKey::Text(l.name.clone())
         }),
-        LeaderOrderField::CreatedAt => (Expr::col(leader::Column::CreatedAt).into(), |l| {
+        LeaderOrderField::CreatedAt => (Expr::col(leader::Column::CreatedAt), |l| {
             CursorKey::Time(l.created_at)
         }),
         LeaderOrderField::Department => (
-            Func::coalesce([
-                Expr::col(leader::Column::Department).into(),
-                Expr::value(""),
-            ])
-            .into(),
+            Func::coalesce([Expr::col(leader::Column::Department), Expr::value("")]).into(),
             |l| CursorKey::Text(l.department.clone().unwrap_or_default()),
         ),
     };
