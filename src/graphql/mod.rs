@@ -23,6 +23,8 @@ pub struct Query(
     server::ServerQuery,
     node::NodeQuery,
     accounts::AccountsQuery,
+    people::PeopleQuery,
+    frameworks::FrameworksQuery,
 );
 
 #[derive(MergedObject, Default)]

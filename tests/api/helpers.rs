@@ -217,3 +217,58 @@ impl TestApp {
         )
     }
 }
+
+pub const CREATE_LEADER: &str = "mutation($i: CreateLeaderInput!) { createLeader(input: $i) { leader { id name email externalId department manager { id } } userErrors { field message code } } }";
+
+impl TestApp {
+    /// Creates a leader and returns its id, asserting no user errors.
+    pub async fn leader(&self, token: &str, input: Value) -> String {
+        let data = self
+            .ok(Some(token), CREATE_LEADER, json!({ "i": input }))
+            .await;
+        assert_eq!(data["createLeader"]["userErrors"], json!([]), "{data}");
+        data["createLeader"]["leader"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates many leaders, 50 aliased mutations per request; returns their ids in order.
+    pub async fn leaders(&self, token: &str, inputs: &[Value]) -> Vec<String> {
+        let mut ids = Vec::new();
+        for chunk in inputs.chunks(50) {
+            let mut q = String::from("mutation(");
+            let vars: Vec<String> = (0..chunk.len())
+                .map(|i| format!("$i{i}: CreateLeaderInput!"))
+                .collect();
+            q.push_str(&vars.join(", "));
+            q.push_str(") {");
+            for i in 0..chunk.len() {
+                q.push_str(&format!(" l{i}: createLeader(input: $i{i}) {{ leader {{ id }} userErrors {{ message }} }}"));
+            }
+            q.push('}');
+            let variables: serde_json::Map<String, Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("i{i}"), v.clone()))
+                .collect();
+            let data = self.ok(Some(token), &q, Value::Object(variables)).await;
+            for i in 0..chunk.len() {
+                ids.push(
+                    data[format!("l{i}")]["leader"]["id"]
+                        .as_str()
+                        .expect("created")
+                        .to_owned(),
+                );
+            }
+        }
+        ids
+    }
+
+    /// The value of the server's SQL statement counter.
+    pub fn statements(&self) -> u64 {
+        self.state
+            .statements
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+}

@@ -97,3 +97,167 @@ async fn another_organization_sees_nothing_of_accounts() {
         .await;
     assert_eq!(data["node"]["revokedAt"], Value::Null);
 }
+
+#[tokio::test]
+async fn another_organization_sees_nothing_of_people_teams_or_custom_frameworks() {
+    let app = spawn_app().await;
+    let a = app.sign_up("Alpha", "ada@alpha.test").await;
+    let b = app.sign_up("Beta", "bea@beta.test").await;
+    let boss = app
+        .leader(
+            &a.token,
+            json!({ "name": "Alpha Boss", "externalId": "X-1" }),
+        )
+        .await;
+    let leader = app
+        .leader(
+            &a.token,
+            json!({ "name": "Alpha Person", "managerId": boss }),
+        )
+        .await;
+    let team = app
+        .ok(
+            Some(&a.token),
+            "mutation { createTeam(input: { name: \"Alpha Team\" }) { team { id } } }",
+            json!({}),
+        )
+        .await["createTeam"]["team"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(Some(&a.token), "mutation($t: ID!, $l: [ID!]!) { addTeamMembers(input: { teamId: $t, leaderIds: $l }) { team { id } } }", json!({ "t": team, "l": [leader] })).await;
+    let fw = app
+        .ok(
+            Some(&a.token),
+            "mutation { createFramework(input: { name: \"Alpha FW\" }) { framework { id } } }",
+            json!({}),
+        )
+        .await["createFramework"]["framework"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let behavior = app.ok(Some(&a.token), "mutation($f: ID!) { addBehavior(input: { frameworkId: $f, key: \"KEY\", title: \"t\", summary: \"s\" }) { behavior { id } } }", json!({ "f": fw })).await["addBehavior"]["behavior"]["id"].as_str().unwrap().to_owned();
+    let indicator = app.ok(Some(&a.token), "mutation($b: ID!) { addIndicator(input: { behaviorId: $b, text: \"x\" }) { indicator { id } } }", json!({ "b": behavior })).await["addIndicator"]["indicator"]["id"].as_str().unwrap().to_owned();
+    let ids = [
+        leader.clone(),
+        boss.clone(),
+        team.clone(),
+        fw.clone(),
+        behavior.clone(),
+        indicator.clone(),
+    ];
+
+    for id in &ids {
+        let data = app
+            .ok(
+                Some(&b.token),
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(data["node"], Value::Null, "{id}");
+    }
+    let data = app
+        .ok(
+            Some(&b.token),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    assert_eq!(data["nodes"], json!([null, null, null, null, null, null]));
+
+    // Lists and filters that name Alpha's ids find nothing.
+    let data = app.ok(Some(&b.token), "query($t: ID!, $m: ID!) { leaders { totalCount } teams { totalCount } byTeam: leaders(filter: { teamId: $t }) { totalCount } byManager: leaders(filter: { managerId: $m }) { totalCount } frameworks { nodes { name isBuiltIn } } }", json!({ "t": team, "m": boss })).await;
+    assert_eq!(data["leaders"]["totalCount"], 0);
+    assert_eq!(data["teams"]["totalCount"], 0);
+    assert_eq!(data["byTeam"]["totalCount"], 0);
+    assert_eq!(data["byManager"]["totalCount"], 0);
+    assert_eq!(
+        data["frameworks"]["nodes"],
+        json!([{ "name": "Collaborative Leadership", "isBuiltIn": true }])
+    );
+
+    // Mutations on Alpha's ids: not found, and Beta's own writes cannot reach into Alpha.
+    for (q, vars) in [
+        (
+            "mutation($l: ID!) { updateLeader(input: { leaderId: $l, name: \"Hacked\" }) { leader { id } } }",
+            json!({ "l": leader }),
+        ),
+        (
+            "mutation($l: ID!) { deactivateLeader(input: { leaderId: $l }) { leader { id } } }",
+            json!({ "l": leader }),
+        ),
+        (
+            "mutation($t: ID!) { updateTeam(input: { teamId: $t, name: \"Hacked\" }) { team { id } } }",
+            json!({ "t": team }),
+        ),
+        (
+            "mutation($t: ID!) { addTeamMembers(input: { teamId: $t, leaderIds: [] }) { team { id } } }",
+            json!({ "t": team }),
+        ),
+        (
+            "mutation($f: ID!) { updateFramework(input: { frameworkId: $f, name: \"Hacked\" }) { framework { id } } }",
+            json!({ "f": fw }),
+        ),
+        (
+            "mutation($f: ID!) { publishFramework(input: { frameworkId: $f }) { framework { id } } }",
+            json!({ "f": fw }),
+        ),
+        (
+            "mutation($b: ID!) { updateBehavior(input: { behaviorId: $b, title: \"Hacked\" }) { behavior { id } } }",
+            json!({ "b": behavior }),
+        ),
+        (
+            "mutation($i: ID!) { removeIndicator(input: { indicatorId: $i }) { behavior { id } } }",
+            json!({ "i": indicator }),
+        ),
+    ] {
+        let (_, body) = app.gql(Some(&b.token), q, vars).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{q}: {body}"
+        );
+    }
+    let beta_leader = app.leader(&b.token, json!({ "name": "Beta Person" })).await;
+    let beta_team = app
+        .ok(
+            Some(&b.token),
+            "mutation { createTeam(input: { name: \"Beta Team\" }) { team { id } } }",
+            json!({}),
+        )
+        .await["createTeam"]["team"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let data = app.ok(Some(&b.token), "mutation($t: ID!, $l: [ID!]!) { addTeamMembers(input: { teamId: $t, leaderIds: $l }) { team { id } userErrors { field code } } }", json!({ "t": beta_team, "l": [beta_leader, leader] })).await;
+    assert_eq!(
+        data["addTeamMembers"]["userErrors"],
+        json!([{ "field": ["input", "leaderIds", "1"], "code": "NOT_FOUND" }])
+    );
+    let data = app.ok(Some(&b.token), "mutation($l: ID!, $m: ID!) { updateLeader(input: { leaderId: $l, managerId: $m }) { userErrors { field code } } }", json!({ "l": beta_leader, "m": boss })).await;
+    assert_eq!(
+        data["updateLeader"]["userErrors"],
+        json!([{ "field": ["input", "managerId"], "code": "NOT_FOUND" }])
+    );
+    let data = app.ok(Some(&b.token), "mutation($f: ID!) { createFramework(input: { basedOnId: $f }) { userErrors { field code } } }", json!({ "f": fw })).await;
+    assert_eq!(
+        data["createFramework"]["userErrors"],
+        json!([{ "field": ["input", "basedOnId"], "code": "NOT_FOUND" }])
+    );
+    // An external id used in Alpha is free in Beta.
+    app.leader(&b.token, json!({ "name": "Beta X", "externalId": "X-1" }))
+        .await;
+
+    // Alpha still has everything, unchanged.
+    let data = app
+        .ok(
+            Some(&a.token),
+            "query($l: ID!) { node(id: $l) { ... on Leader { name status teams { name } } } }",
+            json!({ "l": leader }),
+        )
+        .await;
+    assert_eq!(
+        data["node"],
+        json!({ "name": "Alpha Person", "status": "ACTIVE", "teams": [{ "name": "Alpha Team" }] })
+    );
+}
