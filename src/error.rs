@@ -65,7 +65,8 @@ impl UserError {
 /// does into an error without a code, so a stray `?` would bypass the mapping below.
 #[derive(Debug)]
 pub enum Error {
-    Unauthenticated,
+    /// No principal; the reason when a presented token was refused.
+    Unauthenticated(Option<&'static str>),
     Forbidden,
     NotFound(&'static str),
     BadUserInput(String),
@@ -87,7 +88,9 @@ impl Error {
     /// The message a client may see.
     pub fn message(&self) -> String {
         match self {
-            Error::Unauthenticated => "authentication required".to_owned(),
+            Error::Unauthenticated(reason) => {
+                reason.unwrap_or("authentication required").to_owned()
+            }
             Error::Forbidden => "not allowed".to_owned(),
             Error::NotFound(what) => format!("{what} not found"),
             Error::BadUserInput(m) => m.clone(),
@@ -110,7 +113,7 @@ impl Error {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Unauthenticated => "UNAUTHENTICATED",
+            Error::Unauthenticated(_) => "UNAUTHENTICATED",
             Error::Forbidden => "FORBIDDEN",
             Error::NotFound(_) => "NOT_FOUND",
             Error::BadUserInput(_) | Error::Invalid(_) => "BAD_USER_INPUT",

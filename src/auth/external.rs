@@ -20,6 +20,7 @@ const MAX_AGE: Duration = Duration::from_secs(3600);
 pub struct ExternalIdentity {
     /// `iss|sub`, unique across providers.
     pub subject: String,
+    /// The email, present only when the provider marks it `email_verified`.
     pub email: Option<String>,
     pub tenant: String,
     pub roles: Vec<String>,
@@ -151,7 +152,10 @@ impl ExternalIdp {
                 self.config.issuer,
                 text("sub").ok_or(ExternalError::Invalid)?
             ),
-            email: text(&self.config.email_claim).map(|e| e.to_lowercase()),
+            // Linking by email is only safe when the provider vouches for the address.
+            email: text(&self.config.email_claim)
+                .filter(|_| matches!(claims.get("email_verified"), Some(Value::Bool(true))))
+                .map(|e| e.to_lowercase()),
             tenant: text(&self.config.tenant_claim).ok_or(ExternalError::Invalid)?,
             roles,
         })

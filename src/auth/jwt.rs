@@ -21,6 +21,8 @@ pub const LEEWAY_SECS: u64 = 30;
 pub enum PrincipalType {
     User,
     ApiKey,
+    /// An external rater, scoped to one review (its own audience).
+    Review,
 }
 
 /// The claims of an access token.
@@ -49,6 +51,7 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    review_validation: Validation,
     issuer: String,
     audience: String,
     ttl: chrono::Duration,
@@ -110,7 +113,10 @@ impl JwtKeys {
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        let mut review_validation = validation.clone();
+        review_validation.set_audience(&[review_audience(&config.jwt_audience)]);
         Ok(Self {
+            review_validation,
             algorithm,
             kid,
             public,
@@ -163,6 +169,42 @@ impl JwtKeys {
         Ok(SignedToken { token, expires_at })
     }
 
+    /// A token for an external rater: audience `<aud>/review`, subject the review.
+    pub fn issue_review_token(
+        &self,
+        review: Uuid,
+        org_id: Uuid,
+        until: DateTime<Utc>,
+    ) -> Result<SignedToken> {
+        let now = Utc::now();
+        let claims = Claims {
+            sub: review.to_string(),
+            org_id,
+            roles: Vec::new(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: until.timestamp(),
+            iss: self.issuer.clone(),
+            aud: review_audience(&self.audience),
+            jti: Uuid::now_v7().to_string(),
+            pty: PrincipalType::Review,
+        };
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.kid.clone();
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .context("signing a review token")?;
+        Ok(SignedToken {
+            token,
+            expires_at: until,
+        })
+    }
+
+    /// Verifies an external rater's review token.
+    pub fn verify_review(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.review_validation)
+            .map(|d| d.claims)
+    }
+
     /// Verifies a token; any failure is reported without detail to the client.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims)
@@ -171,4 +213,8 @@ impl JwtKeys {
     pub fn ttl_seconds(&self) -> i64 {
         self.ttl.num_seconds()
     }
+}
+
+fn review_audience(audience: &str) -> String {
+    format!("{audience}/review")
 }

@@ -38,6 +38,9 @@ pub struct Principal {
 pub struct RequestContext {
     pub request_id: RequestId,
     pub principal: Option<Arc<Principal>>,
+    /// Why a presented token was refused: the request runs as anonymous, and the first
+    /// field that needs a principal reports this.
+    pub auth_error: Option<&'static str>,
 }
 
 impl RequestContext {
@@ -45,12 +48,34 @@ impl RequestContext {
         Self {
             request_id,
             principal: None,
+            auth_error: None,
         }
     }
 
-    /// The principal, or `UNAUTHENTICATED`.
+    /// The principal, or `UNAUTHENTICATED`. An external rater's review token is refused
+    /// here (`FORBIDDEN`): it opens its one review and nothing else.
     pub fn principal(&self) -> Result<&Principal> {
-        self.principal.as_deref().ok_or(Error::Unauthenticated)
+        match self.principal.as_deref() {
+            None => Err(Error::Unauthenticated(self.auth_error)),
+            Some(p) if p.kind == PrincipalType::Review => Err(Error::Forbidden),
+            Some(p) => Ok(p),
+        }
+    }
+
+    /// The review an external rater's token opens, with its organization.
+    pub fn review_scope(&self) -> Option<(Uuid, Uuid)> {
+        self.principal
+            .as_deref()
+            .filter(|p| p.kind == PrincipalType::Review)
+            .map(|p| (p.organization_id, p.id))
+    }
+
+    /// The organization of any authenticated caller, review tokens included.
+    pub fn any_organization_id(&self) -> Result<Uuid> {
+        self.principal
+            .as_deref()
+            .map(|p| p.organization_id)
+            .ok_or(Error::Unauthenticated(self.auth_error))
     }
 
     /// The principal if it holds one of `roles`, else `FORBIDDEN`.
@@ -72,7 +97,7 @@ impl RequestContext {
         let p = self.principal()?;
         match p.kind {
             PrincipalType::User => Ok(p.id),
-            PrincipalType::ApiKey => Err(Error::Forbidden),
+            PrincipalType::ApiKey | PrincipalType::Review => Err(Error::Forbidden),
         }
     }
 }
@@ -90,6 +115,17 @@ pub enum AuthError {
     Unavailable,
 }
 
+impl AuthError {
+    pub fn message(&self) -> &'static str {
+        match self {
+            AuthError::Malformed => "the Authorization header must be `Bearer <token>`",
+            AuthError::Invalid => "the access token is invalid or expired",
+            AuthError::Revoked => "the access token no longer grants access",
+            AuthError::Unavailable => "could not check the access token",
+        }
+    }
+}
+
 const CACHE_TTL: Duration = Duration::from_secs(30);
 const CACHE_MAX: usize = 10_000;
 
@@ -99,6 +135,9 @@ type CacheKey = (PrincipalType, Uuid, Uuid);
 #[derive(Default)]
 pub struct PrincipalCache {
     entries: RwLock<HashMap<CacheKey, (Instant, Option<Principal>)>>,
+    /// Bumped by every invalidation: a load that began before one is not cached, so a
+    /// removal can never be undone by a request that read the membership just before it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl PrincipalCache {
@@ -108,8 +147,15 @@ impl PrincipalCache {
         (at.elapsed() < CACHE_TTL).then(|| p.clone())
     }
 
-    fn put(&self, key: CacheKey, value: Option<Principal>) {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn put(&self, key: CacheKey, value: Option<Principal>, generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
+            if self.generation() != generation {
+                return;
+            }
             if entries.len() >= CACHE_MAX {
                 entries.clear();
             }
@@ -120,13 +166,33 @@ impl PrincipalCache {
     /// Forgets everything about `id` (a user or an API key) in `organization_id`.
     pub fn invalidate(&self, organization_id: Uuid, id: Uuid) {
         if let Ok(mut entries) = self.entries.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             entries.retain(|(_, i, o), _| !(*i == id && *o == organization_id));
         }
     }
 }
 
-/// Turns the request's bearer token, if any, into a [`RequestContext`].
+/// Turns the request's bearer token, if any, into a [`RequestContext`]. A refused token
+/// leaves the request anonymous with the reason noted, so that `refreshToken` and
+/// `login` still work for a client whose access token expired; only an outage of the
+/// checks themselves fails the request.
 pub async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    request_id: RequestId,
+) -> Result<RequestContext, AuthError> {
+    match bearer(state, req, request_id.clone()).await {
+        Err(AuthError::Unavailable) => Err(AuthError::Unavailable),
+        Err(e) => Ok(RequestContext {
+            auth_error: Some(e.message()),
+            ..RequestContext::anonymous(request_id)
+        }),
+        ok => ok,
+    }
+}
+
+async fn bearer(
     state: &AppState,
     req: &HttpRequest,
     request_id: RequestId,
@@ -145,6 +211,7 @@ pub async fn authenticate(
     Ok(RequestContext {
         request_id,
         principal: Some(Arc::new(principal)),
+        auth_error: None,
     })
 }
 
@@ -158,16 +225,24 @@ pub async fn principal_for_token(state: &AppState, token: &str) -> Result<Princi
             None => Err(AuthError::Invalid),
         };
     }
-    let claims = state.jwt.verify(token).map_err(|_| AuthError::Invalid)?;
+    let claims = match state.jwt.verify(token) {
+        Ok(c) if c.pty != PrincipalType::Review => c,
+        Ok(_) => return Err(AuthError::Invalid),
+        Err(_) => match state.jwt.verify_review(token) {
+            Ok(c) if c.pty == PrincipalType::Review => c,
+            _ => return Err(AuthError::Invalid),
+        },
+    };
     let id: Uuid = claims.sub.parse().map_err(|_| AuthError::Invalid)?;
     let key = (claims.pty, id, claims.org_id);
     let principal = match state.principals.get(&key) {
         Some(p) => p,
         None => {
+            let generation = state.principals.generation();
             let p = load_principal(state, key)
                 .await
                 .map_err(|_| AuthError::Unavailable)?;
-            state.principals.put(key, p.clone());
+            state.principals.put(key, p.clone(), generation);
             p
         }
     };
@@ -188,6 +263,19 @@ async fn load_principal(state: &AppState, key: CacheKey) -> Result<Option<Princi
                     membership_id: Some(m.id),
                     leader_id: m.leader_id,
                 }))
+        }
+        PrincipalType::Review => {
+            let r =
+                crate::tenancy::find::<entity::review::Entity, _>(&state.db, organization_id, id)
+                    .await?;
+            Ok(r.filter(|r| r.external_email.is_some()).map(|_| Principal {
+                kind,
+                id,
+                organization_id,
+                role: Role::Member,
+                membership_id: None,
+                leader_id: None,
+            }))
         }
         PrincipalType::ApiKey => {
             let k = crate::tenancy::api_key_by_id(&state.db, organization_id, id).await?;
@@ -214,7 +302,7 @@ fn parse_role(name: &str) -> Option<Role> {
 
 /// A provider token names a person by subject (or email, linked on first use) and a
 /// tenant by id or slug; the person needs an active membership there. The provider's
-/// roles claim decides the role when it names one; otherwise the membership's role holds.
+/// roles claim can narrow the membership's role (an ADMIN signed in as MEMBER), never widen it.
 async fn external_principal(
     state: &AppState,
     idp: &external::ExternalIdp,
@@ -263,20 +351,26 @@ async fn external_principal(
         .map_err(unavailable)?
         .filter(|m| m.status == MembershipStatus::Active)
         .ok_or(AuthError::Revoked)?;
+    // The provider may narrow a member's role, never widen it past the membership's.
+    let rank = |r: &Role| match r {
+        Role::Admin => 0,
+        Role::Hr => 1,
+        _ => 2,
+    };
     let claimed = identity
         .roles
         .iter()
         .filter_map(|r| parse_role(r))
-        .min_by_key(|r| match r {
-            Role::Admin => 0,
-            Role::Hr => 1,
-            _ => 2,
-        });
+        .min_by_key(rank);
+    let role = match claimed {
+        Some(c) if rank(&c) > rank(&m.role) => c,
+        _ => m.role,
+    };
     Ok(Principal {
         kind: PrincipalType::User,
         id: user.id,
         organization_id: org.id,
-        role: claimed.unwrap_or(m.role),
+        role,
         membership_id: Some(m.id),
         leader_id: m.leader_id,
     })

@@ -8,6 +8,15 @@ use crate::error::{Context, Result};
 pub const MIN_PASSWORD_LEN: usize = 12;
 pub const MAX_PASSWORD_LEN: usize = 256;
 
+/// At most this many hashes run at once: each takes 19 MiB, and a flood of logins
+/// must not exhaust memory or the blocking pool.
+const CONCURRENT_HASHES: usize = 4;
+
+fn permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+    &PERMITS
+}
+
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
@@ -15,6 +24,10 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes on a blocking thread: argon2 is deliberately slow.
 pub async fn hash(password: String) -> Result<String> {
+    let _permit = permits()
+        .acquire()
+        .await
+        .context("waiting for the password hasher")?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
             .map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -47,6 +60,10 @@ fn dummy_hash() -> &'static str {
 
 /// Verifies `password` against `hash` (or against a dummy when there is no account).
 pub async fn verify(password: String, hash: Option<String>) -> Result<bool> {
+    let _permit = permits()
+        .acquire()
+        .await
+        .context("waiting for the password verifier")?;
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let stored: &str = match &hash {

@@ -50,6 +50,10 @@ async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
             .map(|u| Node::User(User(u))),
         Kind::Membership => tenancy::find::<membership::Entity, _>(db, org, uuid)
             .await?
+            .filter(|m| {
+                rctx.require(&[Role::Admin, Role::Hr]).is_ok()
+                    || rctx.user_id().ok() == Some(m.user_id)
+            })
             .map(|m| Node::Membership(Membership(m))),
         Kind::ApiKey if rctx.principal()?.role == Role::Admin => {
             tenancy::find::<api_key::Entity, _>(db, org, uuid)

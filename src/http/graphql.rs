@@ -354,7 +354,14 @@ async fn serve(
         .unwrap_or_else(|| RequestId(uuid::Uuid::now_v7().to_string()));
     let ctx = auth::authenticate(state, req, request_id.clone())
         .await
-        .map_err(|e| refuse(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", e.to_string()))?;
+        .map_err(|e| {
+            tracing::error!(error = %e, "authentication checks are unavailable");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "authentication is unavailable; try again shortly",
+            )
+        })?;
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
         results.push(execute(schema, state, request, is_get, ctx.clone(), media).await?);
@@ -371,7 +378,8 @@ async fn serve(
     };
     let body = mask_internal_errors(body, &request_id);
     let mut res = respond(media, status, &body);
-    if unauthenticated {
+    // A batch answers 200 with each operation's own errors: some may have committed.
+    if unauthenticated && !batch {
         *res.status_mut() = StatusCode::UNAUTHORIZED;
         res.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

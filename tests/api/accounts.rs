@@ -342,3 +342,38 @@ async fn an_expired_invitation_is_refused() {
         json!(["input", "invitationToken"])
     );
 }
+
+#[tokio::test]
+async fn an_expired_access_token_still_lets_the_client_refresh() {
+    let app = spawn_app().await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth("expired.or.garbage")
+        .json(&json!({ "query": REFRESH, "variables": { "r": s.refresh } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["data"]["refreshToken"]["token"]["accessToken"].is_string(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn api_keys_are_integration_keys_only() {
+    let app = spawn_app().await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    let data = app.ok(Some(&s.token), "mutation { createApiKey(input: { name: \"root\", role: ADMIN }) { apiKey { id } clientSecret userErrors { field code } } }", json!({})).await;
+    assert_eq!(
+        data["createApiKey"]["clientSecret"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        data["createApiKey"]["userErrors"],
+        json!([{ "field": ["input", "role"], "code": "INVALID" }])
+    );
+}

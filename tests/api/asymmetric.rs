@@ -137,7 +137,7 @@ fn idp_token(pem_file: &str, alg: Algorithm, kid: &str, claims: Value) -> String
 
 fn claims(sub: &str, email: &str, tenant: &str, groups: &[&str]) -> Value {
     let now = chrono::Utc::now().timestamp();
-    json!({ "iss": "https://idp.test", "aud": "colead", "sub": sub, "email": email,
+    json!({ "iss": "https://idp.test", "aud": "colead", "sub": sub, "email": email, "email_verified": true,
             "https://colead/org": tenant, "groups": groups, "iat": now, "exp": now + 300 })
 }
 
@@ -162,30 +162,39 @@ async fn external_provider_tokens_sign_members_in_with_the_configured_claims() {
     })
     .await;
     let s = app.sign_up("Acme", "ada@acme.test").await;
-    app.add_member(&s.token, "bo@acme.test", "MEMBER").await;
+    app.add_member(&s.token, "bo@acme.test", "HR").await;
+    app.add_member(&s.token, "cy@acme.test", "MEMBER").await;
 
-    // RS256, tenant by slug, role from the provider's groups claim.
+    // An unverified email never links a provider subject to an account.
+    let mut unverified = claims("u-cy", "cy@acme.test", "acme", &[]);
+    unverified["email_verified"] = json!(false);
+    let t = idp_token("idp-rsa.pem", Algorithm::RS256, "rsa-1", unverified);
+    assert_eq!(viewer_status(&app, &t).await.0, 401);
+
+    // RS256, tenant by slug; the provider may narrow the role (HR to MEMBER).
+    let groups = &["MEMBER", "staff"];
     let t = idp_token(
         "idp-rsa.pem",
         Algorithm::RS256,
         "rsa-1",
-        claims("u-bo", "bo@acme.test", "acme", &["HR", "staff"]),
-    );
-    let (status, body) = viewer_status(&app, &t).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["viewer"]["roles"], json!(["HR"]));
-    assert_eq!(body["data"]["viewer"]["user"]["email"], "bo@acme.test");
-
-    // ES256, linked by subject now (the email claim no longer matters), no roles claim.
-    let t = idp_token(
-        "idp-ec.pem",
-        Algorithm::ES256,
-        "ec-1",
-        claims("u-bo", "other@x.test", "acme", &[]),
+        claims("u-bo", "bo@acme.test", "acme", groups),
     );
     let (status, body) = viewer_status(&app, &t).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["viewer"]["roles"], json!(["MEMBER"]));
+    assert_eq!(body["data"]["viewer"]["user"]["email"], "bo@acme.test");
+
+    // ES256, linked by subject now (the email claim no longer matters); a claimed ADMIN
+    // does not widen the HR membership.
+    let t = idp_token(
+        "idp-ec.pem",
+        Algorithm::ES256,
+        "ec-1",
+        claims("u-bo", "other@x.test", "acme", &["ADMIN"]),
+    );
+    let (status, body) = viewer_status(&app, &t).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["viewer"]["roles"], json!(["HR"]));
 
     // A rotated key is picked up on its first unknown kid.
     idp.published

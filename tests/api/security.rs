@@ -38,7 +38,7 @@ async fn assert_401(app: &TestApp, authorization: &str, what: &str) {
         body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{what}"
     );
-    assert!(body.get("data").is_none(), "{what}");
+    assert!(body["data"].is_null(), "{what}");
 }
 
 #[tokio::test]

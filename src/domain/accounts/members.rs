@@ -353,6 +353,13 @@ pub async fn create_api_key(
     role: Role,
 ) -> Result<(api_key::Model, String)> {
     let org = require_admin(ctx)?;
+    if role != Role::Integration {
+        return Err(Error::invalid(
+            &["role"],
+            UserErrorCode::Invalid,
+            "an API key's role is INTEGRATION",
+        ));
+    }
     let name = input::required_text(&["name"], name, 200).map_err(|e| Error::Invalid(vec![e]))?;
     let secret = secrets::new_token("cls");
     let key = tenancy::insert(

@@ -8,8 +8,8 @@ use entity::enums::{MembershipStatus, Role};
 use entity::{membership, organization, refresh_token, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait,
+    QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -277,32 +277,40 @@ pub async fn refresh(issuer: &Issuer<'_>, token: &str) -> Result<AuthTokens> {
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(refused());
     }
-    // Claim the token atomically: of two concurrent uses, only one updates a row.
-    let claimed = tenancy::update_many::<refresh_token::Entity>(row.organization_id)
+    // Claim the token and issue its successor in one transaction: of two concurrent uses
+    // only one updates the row, and the loser revokes the family after the winner commits.
+    let org = row.organization_id;
+    let txn = issuer
+        .db
+        .begin()
+        .await
+        .context("starting a token refresh")?;
+    let claimed = tenancy::update_many::<refresh_token::Entity>(org)
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
         .filter(refresh_token::Column::Id.eq(row.id))
         .filter(refresh_token::Column::UsedAt.is_null())
-        .exec(issuer.db)
+        .exec(&txn)
         .await
         .context("claiming a refresh token")?;
     if claimed.rows_affected != 1 {
-        revoke_family(issuer.db, row.organization_id, row.family_id).await?;
+        drop(txn);
+        revoke_family(issuer.db, org, row.family_id).await?;
         tracing::warn!(family = %row.family_id, "a refresh token was reused; its family is revoked");
         return Err(refused());
     }
-    let m = tenancy::membership_of(issuer.db, row.organization_id, row.user_id).await?;
-    let Some(m) = m.filter(|m| m.status == MembershipStatus::Active) else {
+    let revoked = tenancy::select::<refresh_token::Entity>(org)
+        .filter(refresh_token::Column::FamilyId.eq(row.family_id))
+        .filter(refresh_token::Column::RevokedAt.is_not_null())
+        .count(&txn)
+        .await
+        .context("checking a token family")?;
+    let m = tenancy::membership_of(&txn, org, row.user_id).await?;
+    let Some(m) = m.filter(|m| m.status == MembershipStatus::Active && revoked == 0) else {
         return Err(refused());
     };
-    issue_tokens(
-        issuer,
-        issuer.db,
-        row.organization_id,
-        row.user_id,
-        m.role,
-        Some(row.family_id),
-    )
-    .await
+    let tokens = issue_tokens(issuer, &txn, org, row.user_id, m.role, Some(row.family_id)).await?;
+    txn.commit().await.context("committing a token refresh")?;
+    Ok(tokens)
 }
 
 pub async fn revoke_family<C: ConnectionTrait>(db: &C, org: Uuid, family: Uuid) -> Result<()> {

@@ -160,6 +160,7 @@ pub async fn add_members(
         .collect();
     if !rows.is_empty() {
         team_member::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([team_member::Column::TeamId, team_member::Column::LeaderId])
             .exec(&state.db)
             .await
             .context("adding team members")?;

@@ -91,6 +91,7 @@ impl Organization {
         before: Option<String>,
     ) -> async_graphql::Result<Connection<Membership>> {
         let (rctx, state) = parts(ctx);
+        self.check_is_callers(rctx)?;
         let args = connection::args(first, after, last, before)?;
         let page = members::list_members(state, rctx, &args).await?;
         let (db, org) = (state.db.clone(), self.0.id);
@@ -109,6 +110,7 @@ impl Organization {
         before: Option<String>,
     ) -> async_graphql::Result<Connection<ApiKey>> {
         let (rctx, state) = parts(ctx);
+        self.check_is_callers(rctx)?;
         let args = connection::args(first, after, last, before)?;
         let page = members::list_api_keys(state, rctx, &args).await?;
         let (db, org) = (state.db.clone(), self.0.id);
@@ -116,6 +118,18 @@ impl Organization {
             let db = db.clone();
             async move { members::count::<api_key::Entity>(&db, org).await }.boxed()
         }))
+    }
+}
+
+impl Organization {
+    /// Lists hang off the caller's own organization only (a sign-up payload can show a
+    /// new organization to a caller whose token names another).
+    fn check_is_callers(&self, ctx: &crate::auth::RequestContext) -> crate::error::Result<()> {
+        if ctx.organization_id()? == self.0.id {
+            Ok(())
+        } else {
+            Err(crate::error::Error::Forbidden)
+        }
     }
 }
 
@@ -209,6 +223,7 @@ impl Viewer {
         Ok(match rctx.principal()?.kind {
             PrincipalType::User => PrincipalKind::User,
             PrincipalType::ApiKey => PrincipalKind::ApiKey,
+            PrincipalType::Review => return Err(crate::error::Error::Forbidden.into()),
         })
     }
     /// The signed-in user; null for an API key.
