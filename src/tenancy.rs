@@ -9,8 +9,9 @@
 #![allow(clippy::disallowed_methods)]
 
 use entity::{
-    api_key, behavior, framework, indicator, invitation, leader, membership, organization,
-    refresh_token, team, team_member, user,
+    api_key, assessment, assessment_cycle, behavior, comment, framework, indicator, invitation,
+    leader, membership, organization, outbox_event, rating, refresh_token, result_aggregate,
+    review, team, team_member, user,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
@@ -52,6 +53,33 @@ tenant_entity! {
     framework => "framework",
     behavior => "behavior",
     indicator => "indicator",
+    assessment_cycle => "cycle",
+    assessment => "assessment",
+    review => "review",
+    comment => "comment",
+    outbox_event => "event",
+}
+
+/// Ratings are keyed by (review, indicator); `find` looks them up by review.
+impl TenantEntity for rating::Entity {
+    fn organization_column() -> Self::Column {
+        rating::Column::OrganizationId
+    }
+    fn id_column() -> Self::Column {
+        rating::Column::ReviewId
+    }
+    const NAME: &'static str = "rating";
+}
+
+/// Aggregates are keyed by (assessment, behavior, relationship); `find` uses the assessment.
+impl TenantEntity for result_aggregate::Entity {
+    fn organization_column() -> Self::Column {
+        result_aggregate::Column::OrganizationId
+    }
+    fn id_column() -> Self::Column {
+        result_aggregate::Column::AssessmentId
+    }
+    const NAME: &'static str = "result aggregate";
 }
 
 /// Team membership rows are keyed by (team, leader); `find` looks them up by team.

@@ -47,3 +47,68 @@ pub enum FrameworkStatus {
     #[sea_orm(string_value = "RETIRED")]
     Retired,
 }
+
+/// An assessment cycle's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum CycleStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "RELEASED")]
+    Released,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// How a rater relates to the subject, frozen when the review is assigned. Stored as
+/// text (`SELF`, `MANAGER`, …) through [`Relationship::as_str`] and [`Relationship::parse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Relationship {
+    SelfRating,
+    Manager,
+    DirectReport,
+    Peer,
+    External,
+}
+
+impl Relationship {
+    pub const ALL: [Relationship; 5] = [
+        Relationship::SelfRating,
+        Relationship::Manager,
+        Relationship::DirectReport,
+        Relationship::Peer,
+        Relationship::External,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relationship::SelfRating => "SELF",
+            Relationship::Manager => "MANAGER",
+            Relationship::DirectReport => "DIRECT_REPORT",
+            Relationship::Peer => "PEER",
+            Relationship::External => "EXTERNAL",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A review's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReviewStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+}

@@ -2,7 +2,10 @@
 //! Never derive GraphQL output types here, so secrets and `organization_id` cannot leak.
 
 pub mod api_key;
+pub mod assessment;
+pub mod assessment_cycle;
 pub mod behavior;
+pub mod comment;
 pub mod enums;
 pub mod framework;
 pub mod indicator;
@@ -10,7 +13,11 @@ pub mod invitation;
 pub mod leader;
 pub mod membership;
 pub mod organization;
+pub mod outbox_event;
+pub mod rating;
 pub mod refresh_token;
+pub mod result_aggregate;
+pub mod review;
 pub mod team;
 pub mod team_member;
 pub mod user;

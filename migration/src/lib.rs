@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_people;
 mod m20261129_000003_create_frameworks;
+mod m20261129_000004_create_assessments;
 pub mod seed_collaborative_leadership;
 
 pub use m20261129_000003_create_frameworks::{BUILT_IN_FRAMEWORK, behavior_id, indicator_id};
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_accounts::Migration),
             Box::new(m20261129_000002_create_people::Migration),
             Box::new(m20261129_000003_create_frameworks::Migration),
+            Box::new(m20261129_000004_create_assessments::Migration),
         ]
     }
 }

@@ -1,7 +1,10 @@
 //! The rules and queries of each area, free of GraphQL types.
 
 pub mod accounts;
+pub mod cycles;
 pub mod frameworks;
 pub mod input;
+pub mod outbox;
 pub mod pagination;
 pub mod people;
+pub mod reviews;
