@@ -7,4 +7,5 @@ pub mod input;
 pub mod outbox;
 pub mod pagination;
 pub mod people;
+pub mod results;
 pub mod reviews;

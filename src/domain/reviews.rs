@@ -500,3 +500,21 @@ pub async fn behaviors_of_framework<C: ConnectionTrait>(
 ) -> Result<Vec<behavior::Model>> {
     crate::domain::frameworks::behaviors_of(db, org, &[framework]).await
 }
+
+/// A review as `node` shows it: to its rater, and to HR and ADMIN (status only: its
+/// answers stay with the rater).
+pub async fn visible_review(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<Option<review::Model>> {
+    let p = ctx.principal()?;
+    if crate::domain::cycles::MANAGERS.contains(&p.role) {
+        return tenancy::find::<review::Entity, _>(&state.db, p.organization_id, id).await;
+    }
+    match own_review(&state.db, ctx, id).await {
+        Ok(r) => Ok(Some(r)),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -21,6 +21,9 @@ pub enum Kind {
     Framework = 7,
     Behavior = 8,
     Indicator = 9,
+    AssessmentCycle = 10,
+    Assessment = 11,
+    Review = 12,
 }
 
 impl Kind {
@@ -35,6 +38,9 @@ impl Kind {
             7 => Kind::Framework,
             8 => Kind::Behavior,
             9 => Kind::Indicator,
+            10 => Kind::AssessmentCycle,
+            11 => Kind::Assessment,
+            12 => Kind::Review,
             _ => return None,
         })
     }
@@ -50,6 +56,9 @@ impl Kind {
             Kind::Framework => "Framework",
             Kind::Behavior => "Behavior",
             Kind::Indicator => "Indicator",
+            Kind::AssessmentCycle => "AssessmentCycle",
+            Kind::Assessment => "Assessment",
+            Kind::Review => "Review",
         }
     }
 }

@@ -3,11 +3,14 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod cycles;
 pub mod frameworks;
 pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod people;
+pub mod results;
+pub mod reviews;
 mod server;
 
 use std::sync::Arc;
@@ -25,6 +28,8 @@ pub struct Query(
     accounts::AccountsQuery,
     people::PeopleQuery,
     frameworks::FrameworksQuery,
+    cycles::CyclesQuery,
+    reviews::ReviewsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,6 +37,8 @@ pub struct Mutation(
     accounts::AccountsMutation,
     people::PeopleMutation,
     frameworks::FrameworksMutation,
+    cycles::CyclesMutation,
+    reviews::ReviewsMutation,
 );
 
 pub type ColeadSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -8,10 +8,12 @@ use entity::{api_key, behavior, indicator, membership};
 
 use crate::domain::{frameworks, people};
 use crate::graphql::accounts::{ApiKey, Membership, Organization, User};
+use crate::graphql::cycles::{Assessment, AssessmentCycle};
 use crate::graphql::frameworks::{Behavior, Framework, Indicator};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::parts;
 use crate::graphql::people::{Leader, Team};
+use crate::graphql::reviews::Review;
 use crate::tenancy;
 
 /// An object with a global id.
@@ -27,6 +29,9 @@ pub enum Node {
     Framework(Framework),
     Behavior(Behavior),
     Indicator(Indicator),
+    AssessmentCycle(AssessmentCycle),
+    Assessment(Assessment),
+    Review(Review),
 }
 
 #[derive(Default)]
@@ -37,8 +42,18 @@ const MAX_NODES: usize = 100;
 
 async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>> {
     let (rctx, state) = parts(ctx);
-    let org = rctx.organization_id()?;
     let (kind, uuid) = ids::decode_any(id)?;
+    // An external rater's token reaches its one review and nothing else.
+    if rctx.review_scope().is_some() {
+        return Ok(match kind {
+            Kind::Review => crate::domain::reviews::own_review(&state.db, rctx, uuid)
+                .await
+                .ok()
+                .map(|r| Node::Review(Review(r))),
+            _ => None,
+        });
+    }
+    let org = rctx.organization_id()?;
     let db = &state.db;
     Ok(match kind {
         Kind::Organization if uuid == org => tenancy::organization(db, uuid)
@@ -76,6 +91,15 @@ async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
                 .await?
                 .map(|b| Node::Behavior(Behavior(b)))
         }
+        Kind::AssessmentCycle => crate::domain::cycles::visible_cycle(state, rctx, uuid)
+            .await?
+            .map(|c| Node::AssessmentCycle(AssessmentCycle(c))),
+        Kind::Assessment => crate::domain::cycles::visible_assessment(state, rctx, uuid)
+            .await?
+            .map(|a| Node::Assessment(Assessment(a))),
+        Kind::Review => crate::domain::reviews::visible_review(state, rctx, uuid)
+            .await?
+            .map(|r| Node::Review(Review(r))),
         Kind::Indicator => {
             rctx.require(frameworks::READERS)?;
             tenancy::find_visible::<indicator::Entity, _>(db, org, uuid)

@@ -24,6 +24,11 @@ pub enum LeaderStatus {
     Inactive,
 }
 
+/// Whether the caller reads the directory: an external rater sees a subject's name only.
+fn in_directory(ctx: &Context<'_>) -> bool {
+    parts(ctx).0.review_scope().is_none()
+}
+
 /// A person being developed, and usually a rater of others too.
 pub struct Leader(pub leader::Model);
 
@@ -35,21 +40,21 @@ impl Leader {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.email.as_deref().filter(|_| in_directory(ctx))
     }
-    async fn title(&self) -> Option<&str> {
-        self.0.title.as_deref()
+    async fn title(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.title.as_deref().filter(|_| in_directory(ctx))
     }
-    async fn department(&self) -> Option<&str> {
-        self.0.department.as_deref()
+    async fn department(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.department.as_deref().filter(|_| in_directory(ctx))
     }
-    async fn location(&self) -> Option<&str> {
-        self.0.location.as_deref()
+    async fn location(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.location.as_deref().filter(|_| in_directory(ctx))
     }
     /// The HRIS key, unique in the organization.
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
+    async fn external_id(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.external_id.as_deref().filter(|_| in_directory(ctx))
     }
     async fn start_date(&self) -> Option<NaiveDate> {
         self.0.start_date
@@ -64,13 +69,16 @@ impl Leader {
         self.0.updated_at
     }
     async fn manager(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Leader>> {
-        let Some(id) = self.0.manager_id else {
+        let Some(id) = self.0.manager_id.filter(|_| in_directory(ctx)) else {
             return Ok(None);
         };
         Ok(loaders::one::<LeaderLoader>(ctx, id).await?.map(Leader))
     }
     /// Managers from the nearest up to the top of the hierarchy.
     async fn reporting_line(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Leader>> {
+        if !in_directory(ctx) {
+            return Ok(Vec::new());
+        }
         let line = loaders::one::<ReportingLineLoader>(ctx, self.0.id)
             .await?
             .unwrap_or_default();
@@ -86,6 +94,9 @@ impl Leader {
             .collect())
     }
     async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Team>> {
+        if !in_directory(ctx) {
+            return Ok(Vec::new());
+        }
         Ok(loaders::one::<TeamsOfLeaderLoader>(ctx, self.0.id)
             .await?
             .unwrap_or_default()

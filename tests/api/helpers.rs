@@ -272,3 +272,38 @@ impl TestApp {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
+
+impl TestApp {
+    /// A member linked to `leader`, signed in; returns the access token.
+    pub async fn linked_member(&self, admin: &str, leader: &str, email: &str) -> String {
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation($e: String!, $l: ID) { inviteMember(input: { email: $e, role: MEMBER, leaderId: $l }) { invitationToken userErrors { message } } }",
+                json!({ "e": email, "l": leader }),
+            )
+            .await;
+        let inv = data["inviteMember"]["invitationToken"]
+            .as_str()
+            .expect("invitation")
+            .to_owned();
+        let data = self
+            .ok(
+                None,
+                "mutation($t: String!) { acceptInvitation(input: { invitationToken: $t, password: \"a long enough password\" }) { token { accessToken } } }",
+                json!({ "t": inv }),
+            )
+            .await;
+        data["acceptInvitation"]["token"]["accessToken"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Runs a mutation and asserts it reported no user errors; returns its payload.
+    pub async fn mutate(&self, token: &str, query: &str, variables: Value, field: &str) -> Value {
+        let data = self.ok(Some(token), query, variables).await;
+        assert_eq!(data[field]["userErrors"], json!([]), "{field}: {data}");
+        data[field].clone()
+    }
+}

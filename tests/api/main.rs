@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod anonymity;
 mod asymmetric;
 mod cli;
 mod config;
+mod cycles;
 mod directory;
 mod frameworks;
 mod graphql_building_blocks;

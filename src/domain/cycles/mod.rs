@@ -196,21 +196,22 @@ pub async fn transition(
         .await
         .context("starting a cycle transition")?;
     // Guard against a concurrent transition: the update only applies from the state read.
-    let updated = tenancy::update_many::<assessment_cycle::Entity>(org)
+    let mut update = tenancy::update_many::<assessment_cycle::Entity>(org)
         .col_expr(
             assessment_cycle::Column::Status,
             Expr::value(status_name(to)),
         )
-        .col_expr(assessment_cycle::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            match to {
-                CycleStatus::Open => assessment_cycle::Column::OpenedAt,
-                CycleStatus::Closed => assessment_cycle::Column::ClosedAt,
-                CycleStatus::Released => assessment_cycle::Column::ReleasedAt,
-                _ => assessment_cycle::Column::UpdatedAt,
-            },
-            Expr::value(now),
-        )
+        .col_expr(assessment_cycle::Column::UpdatedAt, Expr::value(now));
+    let stamp = match to {
+        CycleStatus::Open => Some(assessment_cycle::Column::OpenedAt),
+        CycleStatus::Closed => Some(assessment_cycle::Column::ClosedAt),
+        CycleStatus::Released => Some(assessment_cycle::Column::ReleasedAt),
+        _ => None,
+    };
+    if let Some(column) = stamp {
+        update = update.col_expr(column, Expr::value(now));
+    }
+    let updated = update
         .filter(assessment_cycle::Column::Id.eq(id))
         .filter(assessment_cycle::Column::Status.eq(cycle.status))
         .exec(&txn)
@@ -414,4 +415,70 @@ pub async fn completion(
         .all(&state.db)
         .await
         .context("counting reviews")
+}
+
+/// An assessment the caller may see: HR and ADMIN all; a member their own, their direct
+/// reports', and those they were asked to rate; an external rater the one of their review.
+pub async fn visible_assessment(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<Option<assessment::Model>> {
+    if let Some((org, review_id)) = ctx.review_scope() {
+        let r = tenancy::find::<review::Entity, _>(&state.db, org, review_id).await?;
+        return match r.filter(|r| r.assessment_id == id) {
+            Some(_) => tenancy::find::<assessment::Entity, _>(&state.db, org, id).await,
+            None => Ok(None),
+        };
+    }
+    let p = ctx.principal()?;
+    let org = p.organization_id;
+    let Some(a) = tenancy::find::<assessment::Entity, _>(&state.db, org, id).await? else {
+        return Ok(None);
+    };
+    if MANAGERS.contains(&p.role) {
+        return Ok(Some(a));
+    }
+    let Some(me) = p.leader_id.filter(|_| p.role == Role::Member) else {
+        return Ok(None);
+    };
+    if a.subject_id == me {
+        return Ok(Some(a));
+    }
+    let subject = tenancy::find::<leader::Entity, _>(&state.db, org, a.subject_id).await?;
+    if subject.is_some_and(|s| s.manager_id == Some(me)) {
+        return Ok(Some(a));
+    }
+    let rates = tenancy::select::<review::Entity>(org)
+        .filter(review::Column::AssessmentId.eq(a.id))
+        .filter(review::Column::RaterId.eq(me))
+        .count(&state.db)
+        .await
+        .context("checking a rater")?;
+    Ok((rates > 0).then_some(a))
+}
+
+/// Reviews of an assessment with their raters and statuses (HR and ADMIN, for reminders).
+pub async fn reviews_of(
+    state: &AppState,
+    ctx: &RequestContext,
+    assessment_id: Uuid,
+) -> Result<Vec<review::Model>> {
+    let org = ctx.require(MANAGERS)?.organization_id;
+    tenancy::select::<review::Entity>(org)
+        .filter(review::Column::AssessmentId.eq(assessment_id))
+        .all(&state.db)
+        .await
+        .context("loading reviews")
+}
+
+/// A cycle any member of the organization may look at (its name, dates and framework);
+/// its assessments and completion stay with HR and ADMIN.
+pub async fn visible_cycle(
+    state: &AppState,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> Result<Option<assessment_cycle::Model>> {
+    let p = ctx.require(&[Role::Admin, Role::Hr, Role::Member])?;
+    get(&state.db, p.organization_id, id).await
 }
