@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod cycles;
 pub mod frameworks;
 pub mod input;
+pub mod insights;
 pub mod outbox;
 pub mod pagination;
 pub mod people;

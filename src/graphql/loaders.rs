@@ -4,15 +4,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{behavior, framework, indicator, leader, team, user};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{assessment, behavior, framework, indicator, leader, team, user};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::domain::{frameworks, people};
+use crate::error::Context;
 use crate::tenancy;
 
 type LoadError = Arc<async_graphql::Error>;
+
+/// A request's loader of `L`, caching what it loaded for the rest of the request.
+pub type Cached<L> = DataLoader<L, HashMapCache>;
 
 fn fail(e: crate::error::Error) -> LoadError {
     Arc::new(e.into())
@@ -45,6 +49,7 @@ loader!(ReportingLineLoader);
 loader!(FrameworkLoader);
 loader!(BehaviorsLoader);
 loader!(IndicatorsLoader);
+loader!(AssessmentsOfLeaderLoader);
 
 /// Users by id. Users are global; callers only reach ids through scoped rows.
 impl Loader<Uuid> for UserLoader {
@@ -80,7 +85,9 @@ impl Loader<Uuid> for TeamsOfLeaderLoader {
         let Some(org) = self.0.org else {
             return Ok(HashMap::new());
         };
-        let mut out: HashMap<Uuid, Vec<team::Model>> = HashMap::new();
+        // Every key gets an entry, so leaders without teams are cached as such too.
+        let mut out: HashMap<Uuid, Vec<team::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for (leader, team) in people::teams::teams_of(&self.0.db, org, keys)
             .await
             .map_err(fail)?
@@ -140,7 +147,8 @@ impl Loader<Uuid> for BehaviorsLoader {
         let Some(org) = self.0.org else {
             return Ok(HashMap::new());
         };
-        let mut out: HashMap<Uuid, Vec<behavior::Model>> = HashMap::new();
+        let mut out: HashMap<Uuid, Vec<behavior::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for b in frameworks::behaviors_of(&self.0.db, org, keys)
             .await
             .map_err(fail)?
@@ -159,7 +167,8 @@ impl Loader<Uuid> for IndicatorsLoader {
         let Some(org) = self.0.org else {
             return Ok(HashMap::new());
         };
-        let mut out: HashMap<Uuid, Vec<indicator::Model>> = HashMap::new();
+        let mut out: HashMap<Uuid, Vec<indicator::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for i in frameworks::indicators_of(&self.0.db, org, keys)
             .await
             .map_err(fail)?
@@ -170,17 +179,78 @@ impl Loader<Uuid> for IndicatorsLoader {
     }
 }
 
+/// A leader's assessments, oldest first.
+impl Loader<Uuid> for AssessmentsOfLeaderLoader {
+    type Value = Vec<assessment::Model>;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<assessment::Model>>, LoadError> {
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let rows = tenancy::select::<assessment::Entity>(org)
+            .filter(assessment::Column::SubjectId.is_in(keys.iter().copied()))
+            .order_by_asc(assessment::Column::Id)
+            .all(&self.0.db)
+            .await
+            .context("loading a leader's assessments")
+            .map_err(fail)?;
+        let mut out: HashMap<Uuid, Vec<assessment::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for a in rows {
+            out.entry(a.subject_id).or_default().push(a);
+        }
+        Ok(out)
+    }
+}
+
 /// Attaches one of each loader to a request.
 pub fn attach(request: async_graphql::Request, scope: Scope) -> async_graphql::Request {
     let spawn = tokio::spawn;
     request
-        .data(DataLoader::new(UserLoader(scope.clone()), spawn))
-        .data(DataLoader::new(LeaderLoader(scope.clone()), spawn))
-        .data(DataLoader::new(TeamsOfLeaderLoader(scope.clone()), spawn))
-        .data(DataLoader::new(ReportingLineLoader(scope.clone()), spawn))
-        .data(DataLoader::new(FrameworkLoader(scope.clone()), spawn))
-        .data(DataLoader::new(BehaviorsLoader(scope.clone()), spawn))
-        .data(DataLoader::new(IndicatorsLoader(scope), spawn))
+        .data(DataLoader::with_cache(
+            UserLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            LeaderLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            TeamsOfLeaderLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            ReportingLineLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            FrameworkLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            BehaviorsLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            IndicatorsLoader(scope.clone()),
+            spawn,
+            HashMapCache::default(),
+        ))
+        .data(DataLoader::with_cache(
+            AssessmentsOfLeaderLoader(scope),
+            spawn,
+            HashMapCache::default(),
+        ))
 }
 
 /// Loads one value through the request's loader of type `L`.
@@ -191,6 +261,19 @@ pub async fn one<L>(
 where
     L: Loader<Uuid, Error = LoadError>,
 {
-    let loader = ctx.data_unchecked::<DataLoader<L>>();
+    let loader = ctx.data_unchecked::<Cached<L>>();
     loader.load_one(key).await.map_err(|e| (*e).clone())
+}
+
+/// Loads many values at once through the request's loader of type `L` (one batch), so
+/// that later `one` calls for these keys are answered from its cache.
+pub async fn prime<L>(
+    ctx: &async_graphql::Context<'_>,
+    keys: impl IntoIterator<Item = Uuid>,
+) -> async_graphql::Result<HashMap<Uuid, L::Value>>
+where
+    L: Loader<Uuid, Error = LoadError>,
+{
+    let loader = ctx.data_unchecked::<Cached<L>>();
+    loader.load_many(keys).await.map_err(|e| (*e).clone())
 }

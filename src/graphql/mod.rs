@@ -6,6 +6,7 @@ pub mod connection;
 pub mod cycles;
 pub mod frameworks;
 pub mod ids;
+pub mod insights;
 pub mod loaders;
 pub mod node;
 pub mod people;
@@ -30,6 +31,7 @@ pub struct Query(
     frameworks::FrameworksQuery,
     cycles::CyclesQuery,
     reviews::ReviewsQuery,
+    insights::InsightsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -82,11 +82,7 @@ impl Leader {
         let line = loaders::one::<ReportingLineLoader>(ctx, self.0.id)
             .await?
             .unwrap_or_default();
-        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<LeaderLoader>>();
-        let mut found = loader
-            .load_many(line.iter().copied())
-            .await
-            .map_err(|e| (*e).clone())?;
+        let mut found = loaders::prime::<LeaderLoader>(ctx, line.iter().copied()).await?;
         Ok(line
             .iter()
             .filter_map(|id| found.remove(id))
@@ -102,6 +98,29 @@ impl Leader {
             .unwrap_or_default()
             .into_iter()
             .map(Team)
+            .collect())
+    }
+    /// This leader's assessments: for HR and ADMIN, the leader and their manager.
+    async fn assessments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::cycles::Assessment>> {
+        let (rctx, _) = parts(ctx);
+        let p = rctx.principal()?;
+        let me = p.leader_id;
+        let allowed = crate::domain::cycles::MANAGERS.contains(&p.role)
+            || (p.role == entity::enums::Role::Member
+                && me.is_some()
+                && (me == Some(self.0.id) || me == self.0.manager_id));
+        if !allowed {
+            return Ok(Vec::new());
+        }
+        let list = loaders::one::<loaders::AssessmentsOfLeaderLoader>(ctx, self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(list
+            .into_iter()
+            .map(crate::graphql::cycles::Assessment)
             .collect())
     }
     /// The leaders who report to this one, by name.
@@ -178,11 +197,33 @@ pub(crate) async fn leader_connection(
 ) -> async_graphql::Result<Connection<Leader>> {
     let (rctx, state) = parts(ctx);
     let page = directory::list(state, rctx, &filter, field, descending, &args).await?;
+    prime_relations(ctx, &page).await?;
     let (db, org) = (state.db.clone(), rctx.organization_id()?);
     Ok(connection::from_page(page, Leader, move || {
         let (db, filter) = (db.clone(), filter.clone());
         async move { directory::count(&db, org, &filter).await }.boxed()
     }))
+}
+
+/// Loads the page's managers and teams in one batch each when the query asks for them,
+/// so the page costs the same statements whatever its size (timing-based batching alone
+/// can split a large page into two batches).
+async fn prime_relations(
+    ctx: &Context<'_>,
+    page: &crate::domain::pagination::Page<leader::Model>,
+) -> async_graphql::Result<()> {
+    let look = ctx.look_ahead();
+    let wants = |f: &str| {
+        look.field("nodes").field(f).exists() || look.field("edges").field("node").field(f).exists()
+    };
+    if wants("manager") {
+        loaders::prime::<LeaderLoader>(ctx, page.items.iter().filter_map(|(_, l)| l.manager_id))
+            .await?;
+    }
+    if wants("teams") {
+        loaders::prime::<TeamsOfLeaderLoader>(ctx, page.items.iter().map(|(_, l)| l.id)).await?;
+    }
+    Ok(())
 }
 
 #[derive(InputObject, Default)]

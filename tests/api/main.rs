@@ -13,6 +13,7 @@ mod frameworks;
 mod graphql_building_blocks;
 mod helpers;
 mod http_protocol;
+mod insights;
 mod people;
 mod schema;
 mod security;

@@ -261,3 +261,136 @@ async fn another_organization_sees_nothing_of_people_teams_or_custom_frameworks(
         json!({ "name": "Alpha Person", "status": "ACTIVE", "teams": [{ "name": "Alpha Team" }] })
     );
 }
+
+#[tokio::test]
+async fn another_organization_sees_nothing_of_cycles_assessments_or_reviews() {
+    let app = spawn_app().await;
+    let org = crate::cycles::build(&app).await;
+    let auto = app.mutate(&org.admin, "mutation($c: ID!) { autoAssignRaters(input: { cycleId: $c }) { reviews { id } userErrors { code } } }", json!({ "c": org.cycle }), "autoAssignRaters").await;
+    let review = auto["reviews"][0]["id"].as_str().unwrap().to_owned();
+    let b = app.sign_up("Beta", "bea@beta.test").await;
+    for id in [&org.cycle, &org.assessment, &review] {
+        let data = app
+            .ok(
+                Some(&b.token),
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(data["node"], Value::Null, "{id}");
+    }
+    let data = app
+        .ok(
+            Some(&b.token),
+            "{ cycles { totalCount } myReviews { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (
+            data["cycles"]["totalCount"].as_i64(),
+            data["myReviews"]["totalCount"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    for (q, vars) in [
+        (
+            "mutation($c: ID!) { openCycle(input: { cycleId: $c }) { cycle { id } } }",
+            json!({ "c": org.cycle }),
+        ),
+        (
+            "mutation($c: ID!) { autoAssignRaters(input: { cycleId: $c }) { reviews { id } } }",
+            json!({ "c": org.cycle }),
+        ),
+        (
+            "mutation($c: ID!) { addParticipants(input: { cycleId: $c, leaderIds: [] }) { assessments { id } } }",
+            json!({ "c": org.cycle }),
+        ),
+        (
+            "mutation($a: ID!) { assignRaters(input: { assessmentId: $a, raters: [] }) { reviews { id } } }",
+            json!({ "a": org.assessment }),
+        ),
+        (
+            "mutation($r: ID!) { removeRater(input: { reviewId: $r }) { removedReviewId } }",
+            json!({ "r": review }),
+        ),
+        (
+            "mutation($r: ID!) { inviteExternalRater(input: { reviewId: $r }) { token } }",
+            json!({ "r": review }),
+        ),
+        (
+            "mutation($r: ID!) { saveReview(input: { reviewId: $r }) { review { id } } }",
+            json!({ "r": review }),
+        ),
+        (
+            "mutation($r: ID!) { declineReview(input: { reviewId: $r }) { review { id } } }",
+            json!({ "r": review }),
+        ),
+        (
+            "query($c: ID!) { cycleHeatmap(cycleId: $c, groupBy: DEPARTMENT) { rows { key } } }",
+            json!({ "c": org.cycle }),
+        ),
+        (
+            "query($l: ID!) { leaderTrend(leaderId: $l, behaviorKey: \"DEMAND_DIALOGUE\") { others } }",
+            json!({ "l": org.ids["S"] }),
+        ),
+    ] {
+        let (_, body) = app.gql(Some(&b.token), q, vars).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{q}: {body}"
+        );
+    }
+    // Beta cannot add Alpha's leaders to its own cycle either.
+    let c = app.mutate(&b.token, "mutation { createCycle(input: { name: \"beta\" }) { cycle { id } userErrors { code } } }", json!({}), "createCycle").await;
+    let data = app.ok(Some(&b.token), "mutation($c: ID!, $l: [ID!]!) { addParticipants(input: { cycleId: $c, leaderIds: $l }) { userErrors { field code } } }", json!({ "c": c["cycle"]["id"], "l": [org.ids["S"]] })).await;
+    assert_eq!(
+        data["addParticipants"]["userErrors"],
+        json!([{ "field": ["input", "leaderIds", "0"], "code": "NOT_FOUND" }])
+    );
+}
+
+#[tokio::test]
+async fn cycle_changes_and_submissions_are_recorded_in_the_outbox() {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let app = spawn_app().await;
+    let org = crate::cycles::build(&app).await;
+    app.mutate(&org.admin, "mutation($c: ID!) { autoAssignRaters(input: { cycleId: $c }) { reviews { id } userErrors { code } } }", json!({ "c": org.cycle }), "autoAssignRaters").await;
+    app.mutate(&org.admin, "mutation($c: ID!) { openCycle(input: { cycleId: $c }) { cycle { id } userErrors { code } } }", json!({ "c": org.cycle }), "openCycle").await;
+    let data = app.ok(Some(&org.tokens["P1"]), "{ myReviews { nodes { id assessment { cycle { framework { behaviors { indicators { id } } } } } } } }", json!({})).await;
+    let r = &data["myReviews"]["nodes"][0];
+    let ratings: Vec<Value> = r["assessment"]["cycle"]["framework"]["behaviors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| {
+            b["indicators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| json!({ "indicatorId": i["id"], "score": 3 }))
+        })
+        .collect();
+    app.mutate(&org.tokens["P1"], "mutation($i: ReviewAnswersInput!) { submitReview(input: $i) { review { id } userErrors { code } } }", json!({ "i": { "reviewId": r["id"], "ratings": ratings } }), "submitReview").await;
+    for op in ["closeCycle", "releaseResults"] {
+        app.mutate(&org.admin, &format!("mutation($c: ID!) {{ {op}(input: {{ cycleId: $c }}) {{ cycle {{ id }} userErrors {{ code }} }} }}"), json!({ "c": org.cycle }), op).await;
+    }
+    #[allow(clippy::disallowed_methods)]
+    let events = entity::outbox_event::Entity::find()
+        .order_by_asc(entity::outbox_event::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        vec![
+            "cycle.opened",
+            "review.submitted",
+            "cycle.closed",
+            "cycle.released"
+        ]
+    );
+    let submitted: Value = serde_json::from_str(&events[1].payload).unwrap();
+    assert!(submitted.get("raterId").is_none() && submitted["assessmentId"].is_string());
+}

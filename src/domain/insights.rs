@@ -1,0 +1,226 @@
+//! Organization views over assessments: a cycle heatmap by department, team or manager,
+//! and one leader's trend on a behavior across released cycles. Both obey the anonymity
+//! threshold, on subjects and on raters behind every number.
+
+use std::collections::{BTreeMap, HashMap};
+
+use entity::enums::{CycleStatus, Role};
+use entity::{assessment, assessment_cycle, behavior, leader, result_aggregate, team};
+use sea_orm::{ColumnTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::auth::RequestContext;
+use crate::domain::cycles::MANAGERS;
+use crate::domain::results::{self, Aggregate};
+use crate::error::{Context, Error, Result};
+use crate::startup::AppState;
+use crate::tenancy::{self, HeatmapKey};
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub behavior_id: Uuid,
+    pub mean: Option<f64>,
+    pub subjects: i64,
+    pub raters: i64,
+    pub suppressed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub key: String,
+    pub label: String,
+    pub subjects: i64,
+    pub cells: Vec<Cell>,
+}
+
+pub struct Heatmap {
+    pub behaviors: Vec<behavior::Model>,
+    pub rows: Vec<Row>,
+}
+
+/// The mean others-score per behavior per group (HR and ADMIN, once the cycle is closed).
+pub async fn heatmap(
+    state: &AppState,
+    ctx: &RequestContext,
+    cycle_id: Uuid,
+    key: HeatmapKey,
+) -> Result<Heatmap> {
+    let org = ctx.require(MANAGERS)?.organization_id;
+    let cycle = tenancy::find::<assessment_cycle::Entity, _>(&state.db, org, cycle_id)
+        .await?
+        .ok_or(Error::NotFound("cycle"))?;
+    if !matches!(cycle.status, CycleStatus::Closed | CycleStatus::Released) {
+        return Err(Error::BadUserInput(
+            "the heatmap is available once the cycle is closed".to_owned(),
+        ));
+    }
+    let behaviors =
+        crate::domain::frameworks::behaviors_of(&state.db, org, &[cycle.framework_id]).await?;
+    let sums = tenancy::heatmap_sums(&state.db, org, cycle_id, key).await?;
+    let threshold = i64::from(cycle.anonymity_threshold);
+    let mut groups: BTreeMap<String, HashMap<Uuid, (i64, i64, f64)>> = BTreeMap::new();
+    for (g, b, subjects, raters, total) in sums {
+        groups
+            .entry(g)
+            .or_default()
+            .insert(b, (subjects, raters, total));
+    }
+    let labels = labels(state, org, key, groups.keys()).await?;
+    let rows = groups
+        .into_iter()
+        .map(|(g, cells)| {
+            let subjects = cells.values().map(|c| c.0).max().unwrap_or(0);
+            let cells = behaviors
+                .iter()
+                .map(|b| {
+                    let (s, r, total) = cells.get(&b.id).copied().unwrap_or((0, 0, 0.0));
+                    let suppressed = s < threshold || r < threshold;
+                    Cell {
+                        behavior_id: b.id,
+                        mean: (!suppressed && r > 0).then(|| total / r as f64),
+                        subjects: s,
+                        raters: r,
+                        suppressed,
+                    }
+                })
+                .collect();
+            let label = labels.get(&g).cloned().unwrap_or_else(|| {
+                if g.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    g.clone()
+                }
+            });
+            Row {
+                key: g,
+                label,
+                subjects,
+                cells,
+            }
+        })
+        .collect();
+    Ok(Heatmap { behaviors, rows })
+}
+
+/// Readable names for group keys: manager and team names; departments are their own.
+async fn labels(
+    state: &AppState,
+    org: Uuid,
+    key: HeatmapKey,
+    keys: impl Iterator<Item = &String>,
+) -> Result<HashMap<String, String>> {
+    let ids: Vec<Uuid> = keys.filter_map(|k| k.parse().ok()).collect();
+    Ok(match key {
+        HeatmapKey::Department => HashMap::new(),
+        HeatmapKey::Manager => tenancy::find_many::<leader::Entity, _>(&state.db, org, ids)
+            .await?
+            .into_iter()
+            .map(|l| (l.id.to_string(), l.name))
+            .collect(),
+        HeatmapKey::Team => tenancy::find_many::<team::Entity, _>(&state.db, org, ids)
+            .await?
+            .into_iter()
+            .map(|t| (t.id.to_string(), t.name))
+            .collect(),
+    })
+}
+
+/// One released cycle's figures for a leader on one behavior key.
+#[derive(Debug, Clone)]
+pub struct TrendPoint {
+    pub cycle: assessment_cycle::Model,
+    pub behavior: behavior::Model,
+    pub result: results::BehaviorResult,
+}
+
+/// A leader's self and others scores on `behavior_key` across released cycles, even when
+/// the framework version changed (behaviors are matched by key). Four statements.
+pub async fn trend(
+    state: &AppState,
+    ctx: &RequestContext,
+    leader_id: Uuid,
+    behavior_key: &str,
+) -> Result<Vec<TrendPoint>> {
+    let p = ctx.principal()?;
+    let org = p.organization_id;
+    let subject = tenancy::find::<leader::Entity, _>(&state.db, org, leader_id)
+        .await?
+        .ok_or(Error::NotFound("leader"))?;
+    let settings = tenancy::organization(&state.db, org)
+        .await?
+        .ok_or(Error::NotFound("organization"))?;
+    let allowed = MANAGERS.contains(&p.role)
+        || (p.role == Role::Member
+            && p.leader_id.is_some()
+            && (p.leader_id == Some(subject.id)
+                || (settings.manager_can_view_results && p.leader_id == subject.manager_id)));
+    if !allowed {
+        return Err(Error::Forbidden);
+    }
+    let assessments = tenancy::select::<assessment::Entity>(org)
+        .filter(assessment::Column::SubjectId.eq(leader_id))
+        .all(&state.db)
+        .await
+        .context("loading assessments")?;
+    let cycles: HashMap<Uuid, assessment_cycle::Model> =
+        tenancy::find_many::<assessment_cycle::Entity, _>(
+            &state.db,
+            org,
+            assessments.iter().map(|a| a.cycle_id),
+        )
+        .await?
+        .into_iter()
+        .filter(|c| c.status == CycleStatus::Released)
+        .map(|c| (c.id, c))
+        .collect();
+    let frameworks: Vec<Uuid> = cycles.values().map(|c| c.framework_id).collect();
+    let behaviors: HashMap<Uuid, behavior::Model> =
+        tenancy::select_visible::<behavior::Entity>(org)
+            .filter(behavior::Column::Key.eq(behavior_key.trim().to_ascii_uppercase()))
+            .filter(behavior::Column::FrameworkId.is_in(frameworks))
+            .all(&state.db)
+            .await
+            .context("loading behaviors by key")?
+            .into_iter()
+            .map(|b| (b.framework_id, b))
+            .collect();
+    let wanted: Vec<&assessment::Model> = assessments
+        .iter()
+        .filter(|a| {
+            cycles
+                .get(&a.cycle_id)
+                .is_some_and(|c| behaviors.contains_key(&c.framework_id))
+        })
+        .collect();
+    let rows = tenancy::select::<result_aggregate::Entity>(org)
+        .filter(result_aggregate::Column::AssessmentId.is_in(wanted.iter().map(|a| a.id)))
+        .filter(result_aggregate::Column::BehaviorId.is_in(behaviors.values().map(|b| b.id)))
+        .all(&state.db)
+        .await
+        .context("loading aggregates")?;
+    let mut points: Vec<TrendPoint> = wanted
+        .into_iter()
+        .filter_map(|a| {
+            let cycle = cycles.get(&a.cycle_id)?.clone();
+            let behavior = behaviors.get(&cycle.framework_id)?.clone();
+            let groups: Vec<Aggregate> = rows
+                .iter()
+                .filter(|r| r.assessment_id == a.id && r.behavior_id == behavior.id)
+                .filter_map(|r| Aggregate::from_row(r, cycle.rating_scale_max))
+                .collect();
+            let result = results::behavior_result(
+                behavior.clone(),
+                &groups,
+                i64::from(cycle.anonymity_threshold),
+                cycle.rating_scale_max,
+            );
+            Some(TrendPoint {
+                cycle,
+                behavior,
+                result,
+            })
+        })
+        .collect();
+    points.sort_by_key(|p| (p.cycle.released_at, p.cycle.id));
+    Ok(points)
+}
