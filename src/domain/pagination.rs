@@ -41,6 +41,9 @@ pub struct Cursor {
     pub key: Option<CursorKey>,
     #[serde(rename = "i")]
     pub id: Uuid,
+    /// The ordering the cursor was made in; a cursor is refused in any other.
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 impl Cursor {
@@ -144,6 +147,8 @@ pub struct Ordering<M> {
     /// The sort key; `None` orders by id alone.
     pub key: Option<SortKey<M>>,
     pub descending: bool,
+    /// Names the ordering inside cursors, e.g. `name` or `department-desc`.
+    pub tag: &'static str,
 }
 
 impl<M> Ordering<M> {
@@ -151,6 +156,7 @@ impl<M> Ordering<M> {
         Self {
             key: None,
             descending: false,
+            tag: "id",
         }
     }
 }
@@ -172,27 +178,25 @@ where
     let order = if descending { Order::Desc } else { Order::Asc };
     let mut select = select;
     if let Some(cursor) = &args.cursor {
-        let id_after = if descending {
-            id.lt(cursor.id)
-        } else {
-            id.gt(cursor.id)
-        };
+        let wrong_order =
+            || Error::BadUserInput("the cursor belongs to a list in another order".to_owned());
+        if cursor.order.as_deref().unwrap_or("id") != ordering.tag {
+            return Err(wrong_order());
+        }
         let condition = match (&ordering.key, &cursor.key) {
-            (None, _) => id_after,
+            (None, _) if descending => id.lt(cursor.id),
+            (None, _) => id.gt(cursor.id),
+            // A row-value comparison, which both stores can answer from an index range.
             (Some((expr, _)), Some(key)) => {
-                let key = key.clone().into_expr();
-                let beyond = if descending {
-                    Expr::expr(expr.clone()).lt(key.clone())
+                let here = Expr::tuple([expr.clone(), Expr::col(id).into()]);
+                let there = Expr::tuple([key.clone().into_expr(), Expr::value(cursor.id)]);
+                if descending {
+                    here.lt(there)
                 } else {
-                    Expr::expr(expr.clone()).gt(key.clone())
-                };
-                beyond.or(Expr::expr(expr.clone()).eq(key).and(id_after))
+                    here.gt(there)
+                }
             }
-            (Some(_), None) => {
-                return Err(Error::BadUserInput(
-                    "the cursor belongs to a list in another order".to_owned(),
-                ));
-            }
+            (Some(_), None) => return Err(wrong_order()),
         };
         select = select.filter(condition);
     }
@@ -216,6 +220,7 @@ where
             let cursor = Cursor {
                 key: ordering.key.as_ref().map(|(_, read)| read(&row)),
                 id: id_of::<E>(&row, id),
+                order: (ordering.tag != "id").then(|| ordering.tag.to_owned()),
             };
             (cursor, row)
         })
@@ -267,6 +272,7 @@ mod tests {
         let c = Cursor {
             key: Some(CursorKey::Text("Ada".into())),
             id: Uuid::now_v7(),
+            order: Some("name".into()),
         };
         assert_eq!(Cursor::decode(&c.encode()).ok(), Some(c));
         assert!(Cursor::decode("not a cursor").is_err());

@@ -136,3 +136,42 @@ async fn the_directory_page_costs_the_same_statements_whatever_its_size() {
     // page, count, managers, team links, teams
     assert!(costs[2] <= 5, "{costs:?}");
 }
+
+#[tokio::test]
+async fn a_cursor_is_refused_in_another_order() {
+    let app = spawn_app().await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    let inputs: Vec<Value> = (0..5).map(|i| json!({ "name": format!("P{i}") })).collect();
+    app.leaders(&s.token, &inputs).await;
+    let data = app
+        .ok(
+            Some(&s.token),
+            PAGE,
+            json!({ "o": { "field": "NAME" }, "f": 2 }),
+        )
+        .await;
+    let cursor = data["leaders"]["pageInfo"]["endCursor"].clone();
+    for order in [
+        json!({ "field": "CREATED_AT" }),
+        json!({ "field": "NAME", "direction": "DESC" }),
+        Value::Null,
+    ] {
+        let (status, body) = app
+            .gql(
+                Some(&s.token),
+                PAGE,
+                json!({ "o": order, "f": 2, "a": cursor }),
+            )
+            .await;
+        assert_eq!(status, 200);
+        if order.is_null() {
+            // No orderBy means NAME ascending: the same order, so the cursor works.
+            assert!(body.get("errors").is_none(), "{body}");
+        } else {
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{order}"
+            );
+        }
+    }
+}

@@ -97,9 +97,18 @@ fn ordering(field: LeaderOrderField, descending: bool) -> Ordering<leader::Model
             |l| CursorKey::Text(l.department.clone().unwrap_or_default()),
         ),
     };
+    let tag = match (field, descending) {
+        (LeaderOrderField::Name, false) => "name",
+        (LeaderOrderField::Name, true) => "name-desc",
+        (LeaderOrderField::CreatedAt, false) => "created",
+        (LeaderOrderField::CreatedAt, true) => "created-desc",
+        (LeaderOrderField::Department, false) => "department",
+        (LeaderOrderField::Department, true) => "department-desc",
+    };
     Ordering {
         key: Some(key),
         descending,
+        tag,
     }
 }
 
