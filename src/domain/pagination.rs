@@ -188,7 +188,7 @@ where
             (None, _) => id.gt(cursor.id),
             // A row-value comparison, which both stores can answer from an index range.
             (Some((expr, _)), Some(key)) => {
-                let here = Expr::tuple([expr.clone(), Expr::col(id).into()]);
+                let here = Expr::tuple([expr.clone(), Expr::col(id)]);
                 let there = Expr::tuple([key.clone().into_expr(), Expr::value(cursor.id)]);
                 if descending {
                     here.lt(there)
