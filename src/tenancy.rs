@@ -9,9 +9,9 @@
 #![allow(clippy::disallowed_methods)]
 
 use entity::{
-    api_key, assessment, assessment_cycle, behavior, comment, framework, indicator, invitation,
-    leader, membership, organization, outbox_event, rating, refresh_token, result_aggregate,
-    review, team, team_member, user,
+    action, api_key, assessment, assessment_cycle, behavior, comment, development_plan, framework,
+    goal, indicator, invitation, leader, membership, organization, outbox_event, plan_activity,
+    plan_supporter, rating, refresh_token, result_aggregate, review, team, team_member, user,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
@@ -58,6 +58,11 @@ tenant_entity! {
     review => "review",
     comment => "comment",
     outbox_event => "event",
+    development_plan => "plan",
+    goal => "goal",
+    action => "action",
+    plan_supporter => "supporter",
+    plan_activity => "activity",
 }
 
 /// Ratings are keyed by (review, indicator); `find` looks them up by review.

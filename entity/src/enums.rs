@@ -112,3 +112,45 @@ pub enum ReviewStatus {
     #[sea_orm(string_value = "DECLINED")]
     Declined,
 }
+
+/// A development plan's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum PlanStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "ARCHIVED")]
+    Archived,
+}
+
+/// A goal's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum GoalStatus {
+    #[sea_orm(string_value = "NOT_STARTED")]
+    NotStarted,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "ACHIEVED")]
+    Achieved,
+    #[sea_orm(string_value = "DROPPED")]
+    Dropped,
+}
+
+/// How a supporter helps with a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SupporterRole {
+    #[sea_orm(string_value = "MANAGER")]
+    Manager,
+    #[sea_orm(string_value = "COACH")]
+    Coach,
+    #[sea_orm(string_value = "PEER")]
+    Peer,
+    #[sea_orm(string_value = "MENTOR")]
+    Mentor,
+}

@@ -7,6 +7,7 @@ mod m20261129_000001_create_accounts;
 mod m20261129_000002_create_people;
 mod m20261129_000003_create_frameworks;
 mod m20261129_000004_create_assessments;
+mod m20261129_000005_create_plans;
 pub mod seed_collaborative_leadership;
 
 pub use m20261129_000003_create_frameworks::{BUILT_IN_FRAMEWORK, behavior_id, indicator_id};
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_people::Migration),
             Box::new(m20261129_000003_create_frameworks::Migration),
             Box::new(m20261129_000004_create_assessments::Migration),
+            Box::new(m20261129_000005_create_plans::Migration),
         ]
     }
 }

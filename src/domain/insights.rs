@@ -157,6 +157,16 @@ pub async fn trend(
     if !allowed {
         return Err(Error::Forbidden);
     }
+    trend_points(state, org, leader_id, behavior_key).await
+}
+
+/// The trend without the permission check, for callers that made their own.
+pub async fn trend_points(
+    state: &AppState,
+    org: Uuid,
+    leader_id: Uuid,
+    behavior_key: &str,
+) -> Result<Vec<TrendPoint>> {
     let assessments = tenancy::select::<assessment::Entity>(org)
         .filter(assessment::Column::SubjectId.eq(leader_id))
         .all(&state.db)

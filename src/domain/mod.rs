@@ -8,5 +8,6 @@ pub mod insights;
 pub mod outbox;
 pub mod pagination;
 pub mod people;
+pub mod plans;
 pub mod results;
 pub mod reviews;

@@ -24,6 +24,11 @@ pub enum Kind {
     AssessmentCycle = 10,
     Assessment = 11,
     Review = 12,
+    DevelopmentPlan = 13,
+    Goal = 14,
+    Action = 15,
+    CheckIn = 16,
+    PlanSupporter = 17,
 }
 
 impl Kind {
@@ -41,6 +46,11 @@ impl Kind {
             10 => Kind::AssessmentCycle,
             11 => Kind::Assessment,
             12 => Kind::Review,
+            13 => Kind::DevelopmentPlan,
+            14 => Kind::Goal,
+            15 => Kind::Action,
+            16 => Kind::CheckIn,
+            17 => Kind::PlanSupporter,
             _ => return None,
         })
     }
@@ -59,6 +69,11 @@ impl Kind {
             Kind::AssessmentCycle => "AssessmentCycle",
             Kind::Assessment => "Assessment",
             Kind::Review => "Review",
+            Kind::DevelopmentPlan => "DevelopmentPlan",
+            Kind::Goal => "Goal",
+            Kind::Action => "Action",
+            Kind::CheckIn => "CheckIn",
+            Kind::PlanSupporter => "PlanSupporter",
         }
     }
 }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{assessment, behavior, framework, indicator, leader, team, user};
+use entity::{
+    action, assessment, behavior, framework, goal, indicator, leader, plan_supporter, team, user,
+};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -50,6 +52,10 @@ loader!(FrameworkLoader);
 loader!(BehaviorsLoader);
 loader!(IndicatorsLoader);
 loader!(AssessmentsOfLeaderLoader);
+loader!(BehaviorLoader);
+loader!(GoalsOfPlanLoader);
+loader!(ActionsOfGoalLoader);
+loader!(SupportersOfPlanLoader);
 
 /// Users by id. Users are global; callers only reach ids through scoped rows.
 impl Loader<Uuid> for UserLoader {
@@ -207,50 +213,94 @@ impl Loader<Uuid> for AssessmentsOfLeaderLoader {
     }
 }
 
-/// Attaches one of each loader to a request.
+/// Behaviors by id, the organization's and the built-in ones.
+impl Loader<Uuid> for BehaviorLoader {
+    type Value = behavior::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, behavior::Model>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let rows = tenancy::find_many_visible::<behavior::Entity, _>(
+            &self.0.db,
+            org,
+            keys.iter().copied(),
+        )
+        .await
+        .map_err(fail)?;
+        Ok(rows.into_iter().map(|b| (b.id, b)).collect())
+    }
+}
+
+/// Rows of a tenant table grouped by a parent column, oldest first, every key present.
+macro_rules! children_loader {
+    ($loader:ident, $module:ident, $parent:ident, $field:ident, $what:literal) => {
+        impl Loader<Uuid> for $loader {
+            type Value = Vec<$module::Model>;
+            type Error = LoadError;
+            async fn load(
+                &self,
+                keys: &[Uuid],
+            ) -> Result<HashMap<Uuid, Vec<$module::Model>>, LoadError> {
+                use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+                let Some(org) = self.0.org else {
+                    return Ok(HashMap::new());
+                };
+                let rows = tenancy::select::<$module::Entity>(org)
+                    .filter($module::Column::$parent.is_in(keys.iter().copied()))
+                    .order_by_asc($module::Column::Id)
+                    .all(&self.0.db)
+                    .await
+                    .context($what)
+                    .map_err(fail)?;
+                let mut out: HashMap<Uuid, Vec<$module::Model>> =
+                    keys.iter().map(|k| (*k, Vec::new())).collect();
+                for row in rows {
+                    out.entry(row.$field).or_default().push(row);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+children_loader!(GoalsOfPlanLoader, goal, PlanId, plan_id, "loading goals");
+children_loader!(
+    ActionsOfGoalLoader,
+    action,
+    GoalId,
+    goal_id,
+    "loading actions"
+);
+children_loader!(
+    SupportersOfPlanLoader,
+    plan_supporter,
+    PlanId,
+    plan_id,
+    "loading supporters"
+);
+
+/// Attaches one caching instance of each loader to a request.
 pub fn attach(request: async_graphql::Request, scope: Scope) -> async_graphql::Request {
-    let spawn = tokio::spawn;
-    request
-        .data(DataLoader::with_cache(
-            UserLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            LeaderLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            TeamsOfLeaderLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            ReportingLineLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            FrameworkLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            BehaviorsLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            IndicatorsLoader(scope.clone()),
-            spawn,
-            HashMapCache::default(),
-        ))
-        .data(DataLoader::with_cache(
-            AssessmentsOfLeaderLoader(scope),
-            spawn,
-            HashMapCache::default(),
-        ))
+    macro_rules! attach_all {
+        ($($loader:ident),* $(,)?) => {
+            request $(.data(DataLoader::with_cache($loader(scope.clone()), tokio::spawn, HashMapCache::default())))*
+        };
+    }
+    attach_all!(
+        UserLoader,
+        LeaderLoader,
+        TeamsOfLeaderLoader,
+        ReportingLineLoader,
+        FrameworkLoader,
+        BehaviorsLoader,
+        IndicatorsLoader,
+        AssessmentsOfLeaderLoader,
+        BehaviorLoader,
+        GoalsOfPlanLoader,
+        ActionsOfGoalLoader,
+        SupportersOfPlanLoader,
+    )
 }
 
 /// Loads one value through the request's loader of type `L`.

@@ -10,6 +10,7 @@ pub mod insights;
 pub mod loaders;
 pub mod node;
 pub mod people;
+pub mod plans;
 pub mod results;
 pub mod reviews;
 mod server;
@@ -32,6 +33,7 @@ pub struct Query(
     cycles::CyclesQuery,
     reviews::ReviewsQuery,
     insights::InsightsQuery,
+    plans::PlansQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -41,6 +43,7 @@ pub struct Mutation(
     frameworks::FrameworksMutation,
     cycles::CyclesMutation,
     reviews::ReviewsMutation,
+    plans::PlansMutation,
 );
 
 pub type ColeadSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -13,6 +13,7 @@ use crate::graphql::frameworks::{Behavior, Framework, Indicator};
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::parts;
 use crate::graphql::people::{Leader, Team};
+use crate::graphql::plans::{Action, CheckIn, DevelopmentPlan, Goal, PlanSupporter};
 use crate::graphql::reviews::Review;
 use crate::tenancy;
 
@@ -32,6 +33,11 @@ pub enum Node {
     AssessmentCycle(AssessmentCycle),
     Assessment(Assessment),
     Review(Review),
+    DevelopmentPlan(DevelopmentPlan),
+    Goal(Goal),
+    Action(Action),
+    CheckIn(CheckIn),
+    PlanSupporter(PlanSupporter),
 }
 
 #[derive(Default)]
@@ -100,6 +106,28 @@ async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
         Kind::Review => crate::domain::reviews::visible_review(state, rctx, uuid)
             .await?
             .map(|r| Node::Review(Review(r))),
+        Kind::DevelopmentPlan => {
+            plan_child::<entity::development_plan::Entity, _>(state, rctx, uuid, |p| p.id)
+                .await?
+                .map(|p| Node::DevelopmentPlan(DevelopmentPlan(p)))
+        }
+        Kind::Goal => plan_child::<entity::goal::Entity, _>(state, rctx, uuid, |g| g.plan_id)
+            .await?
+            .map(|g| Node::Goal(Goal(g))),
+        Kind::Action => plan_child::<entity::action::Entity, _>(state, rctx, uuid, |a| a.plan_id)
+            .await?
+            .map(|a| Node::Action(Action(a))),
+        Kind::CheckIn => {
+            plan_child::<entity::plan_activity::Entity, _>(state, rctx, uuid, |c| c.plan_id)
+                .await?
+                .filter(|c| c.kind == "CHECK_IN")
+                .map(|c| Node::CheckIn(CheckIn(c)))
+        }
+        Kind::PlanSupporter => {
+            plan_child::<entity::plan_supporter::Entity, _>(state, rctx, uuid, |s| s.plan_id)
+                .await?
+                .map(|s| Node::PlanSupporter(PlanSupporter(s)))
+        }
         Kind::Indicator => {
             rctx.require(frameworks::READERS)?;
             tenancy::find_visible::<indicator::Entity, _>(db, org, uuid)
@@ -133,5 +161,27 @@ impl NodeQuery {
             out.push(load(ctx, id).await?);
         }
         Ok(out)
+    }
+}
+
+/// A plan, or a row of one, when the caller may see its plan.
+async fn plan_child<E, F>(
+    state: &crate::startup::AppState,
+    ctx: &crate::auth::RequestContext,
+    id: uuid::Uuid,
+    plan_of: F,
+) -> crate::error::Result<Option<E::Model>>
+where
+    E: tenancy::TenantEntity,
+    F: Fn(&E::Model) -> uuid::Uuid,
+{
+    let org = ctx.organization_id()?;
+    let Some(row) = tenancy::find::<E, _>(&state.db, org, id).await? else {
+        return Ok(None);
+    };
+    match crate::domain::plans::access(&state.db, ctx, plan_of(&row)).await {
+        Ok(_) => Ok(Some(row)),
+        Err(crate::error::Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }

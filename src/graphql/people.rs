@@ -123,6 +123,26 @@ impl Leader {
             .map(crate::graphql::cycles::Assessment)
             .collect())
     }
+    /// This leader's development plans that the viewer may see.
+    async fn development_plans(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<crate::graphql::plans::DevelopmentPlan>> {
+        let f = crate::domain::plans::PlanFilter {
+            leader_id: Some(self.0.id),
+            status: None,
+        };
+        crate::graphql::plans::plan_connection(
+            ctx,
+            f,
+            connection::args(first, after, last, before)?,
+        )
+        .await
+    }
     /// The leaders who report to this one, by name.
     async fn direct_reports(
         &self,

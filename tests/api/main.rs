@@ -15,6 +15,7 @@ mod helpers;
 mod http_protocol;
 mod insights;
 mod people;
+mod plans;
 mod schema;
 mod security;
 mod tenancy;
