@@ -316,3 +316,36 @@ async fn a_member_linked_to_a_leader_sees_it_as_viewer() {
         json!({ "id": leader, "name": "Lee" })
     );
 }
+
+#[tokio::test]
+async fn a_lost_uniqueness_race_is_a_taken_user_error_not_a_500() {
+    use sea_orm::ActiveValue::Set;
+    let app = spawn_app().await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    app.leader(&s.token, json!({ "name": "First", "externalId": "E-1" }))
+        .await;
+    let org = app.state.jwt.verify(&s.token).unwrap().org_id;
+    // As if a concurrent request passed the duplicate check before this one committed.
+    let now = chrono::Utc::now();
+    let row = entity::leader::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        name: Set("Second".into()),
+        external_id: Set(Some("E-1".into())),
+        status: Set(entity::enums::LeaderStatus::Active),
+        email: Set(None),
+        title: Set(None),
+        department: Set(None),
+        location: Set(None),
+        manager_id: Set(None),
+        start_date: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match colead::tenancy::insert(&app.db, org, row).await {
+        Err(colead::error::Error::Invalid(errors)) => {
+            assert_eq!(errors[0].code, colead::error::UserErrorCode::Taken)
+        }
+        other => panic!("expected a TAKEN user error, got {other:?}"),
+    }
+}
