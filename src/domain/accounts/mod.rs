@@ -1,5 +1,7 @@
 //! Accounts: sign-up, login, token refresh and organization switching.
 
+pub mod api_keys;
+pub mod invitations;
 pub mod members;
 pub mod operator;
 
