@@ -1,17 +1,20 @@
 //! Development plans: owned by their leader, read by supporters, the leader's manager and
 //! HR; born empty or with goals suggested from a released assessment.
 
+mod dialogue;
 pub mod goals;
+mod listing;
+
+pub use listing::*;
 
 use chrono::Utc;
 use entity::enums::{CycleStatus, GoalStatus, PlanStatus, Role};
 use entity::{
     assessment, assessment_cycle, development_plan, goal, leader, plan_activity, plan_supporter,
 };
-use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, IntoActiveModel, PaginatorTrait, QueryFilter, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    IntoActiveModel, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -19,7 +22,6 @@ use uuid::Uuid;
 use crate::auth::RequestContext;
 use crate::domain::input;
 use crate::domain::outbox;
-use crate::domain::pagination::{self, Ordering, Page, PageArgs};
 use crate::domain::results;
 use crate::error::{Context, Error, Result, UserError, UserErrorCode};
 use crate::startup::AppState;
@@ -352,71 +354,4 @@ pub async fn update(
     .await?;
     txn.commit().await.context("committing a plan update")?;
     Ok(updated)
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct PlanFilter {
-    pub leader_id: Option<Uuid>,
-    pub status: Option<PlanStatus>,
-}
-
-/// Plans the caller may see: all for HR and ADMIN; otherwise their own, their direct
-/// reports', and those they support.
-fn visible(ctx: &RequestContext, f: &PlanFilter) -> Result<Select<development_plan::Entity>> {
-    let p = ctx.principal()?;
-    let org = p.organization_id;
-    let mut q = tenancy::select::<development_plan::Entity>(org);
-    if !matches!(p.role, Role::Admin | Role::Hr) {
-        let Some(me) = p.leader_id.filter(|_| p.role == Role::Member) else {
-            return Err(Error::Forbidden);
-        };
-        let reports = Query::select()
-            .column(leader::Column::Id)
-            .from(leader::Entity)
-            .and_where(leader::Column::OrganizationId.eq(org))
-            .and_where(leader::Column::ManagerId.eq(me))
-            .to_owned();
-        let supported = Query::select()
-            .column(plan_supporter::Column::PlanId)
-            .from(plan_supporter::Entity)
-            .and_where(plan_supporter::Column::OrganizationId.eq(org))
-            .and_where(plan_supporter::Column::LeaderId.eq(me))
-            .to_owned();
-        q = q.filter(
-            Condition::any()
-                .add(development_plan::Column::LeaderId.eq(me))
-                .add(development_plan::Column::LeaderId.in_subquery(reports))
-                .add(development_plan::Column::Id.in_subquery(supported)),
-        );
-    }
-    if let Some(l) = f.leader_id {
-        q = q.filter(development_plan::Column::LeaderId.eq(l));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(development_plan::Column::Status.eq(s));
-    }
-    Ok(q)
-}
-
-pub async fn list(
-    state: &AppState,
-    ctx: &RequestContext,
-    f: &PlanFilter,
-    args: &PageArgs,
-) -> Result<Page<development_plan::Model>> {
-    pagination::fetch(
-        &state.db,
-        visible(ctx, f)?,
-        development_plan::Column::Id,
-        &Ordering::by_id(),
-        args,
-    )
-    .await
-}
-
-pub async fn count(state: &AppState, ctx: &RequestContext, f: &PlanFilter) -> Result<u64> {
-    visible(ctx, f)?
-        .count(&state.db)
-        .await
-        .context("counting plans")
 }

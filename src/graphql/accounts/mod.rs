@@ -1,13 +1,14 @@
 //! Queries and mutations of the accounts area.
 
+pub mod inputs;
 pub mod types;
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Object};
 
 use crate::domain::accounts::{self as domain, Issuer, members};
-use crate::error::UserError;
 use crate::graphql::ids::{self, Kind};
 use crate::graphql::{parts, payload};
+pub use inputs::*;
 pub use types::*;
 
 #[derive(Default)]
@@ -42,146 +43,6 @@ fn issuer(state: &crate::startup::AppState) -> Issuer<'_> {
         jwt: &state.jwt,
         refresh_ttl: state.config.refresh_token_ttl,
     }
-}
-
-#[derive(InputObject)]
-pub struct SignUpInput {
-    pub organization_name: String,
-    pub organization_slug: Option<String>,
-    pub name: String,
-    pub email: String,
-    pub password: String,
-}
-
-#[derive(SimpleObject)]
-pub struct SignUpPayload {
-    organization: Option<Organization>,
-    user: Option<User>,
-    token: Option<AuthToken>,
-    user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct LoginInput {
-    pub email: String,
-    pub password: String,
-    /// Which organization to sign in to; the first one joined when left out.
-    pub organization_slug: Option<String>,
-}
-
-/// New tokens, or why none were issued.
-#[derive(SimpleObject)]
-pub struct TokenPayload {
-    token: Option<AuthToken>,
-    user_errors: Vec<UserError>,
-}
-
-impl TokenPayload {
-    fn from(r: crate::error::Result<domain::AuthTokens>) -> async_graphql::Result<Self> {
-        let (token, user_errors) = payload(r)?;
-        Ok(Self {
-            token: token.map(Into::into),
-            user_errors,
-        })
-    }
-}
-
-#[derive(InputObject)]
-pub struct RefreshTokenInput {
-    pub refresh_token: String,
-}
-
-#[derive(InputObject)]
-pub struct SwitchOrganizationInput {
-    pub organization_id: ID,
-}
-
-#[derive(InputObject)]
-pub struct InviteMemberInput {
-    pub email: String,
-    pub role: Role,
-    /// The leader record that is this person, if any.
-    pub leader_id: Option<ID>,
-}
-
-#[derive(SimpleObject)]
-pub struct InviteMemberPayload {
-    membership: Option<Membership>,
-    /// Single use, valid for seven days; deliver it to the invitee.
-    invitation_token: Option<String>,
-    user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct AcceptInvitationInput {
-    pub invitation_token: String,
-    pub password: String,
-    pub name: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct UpdateMembershipInput {
-    pub membership_id: ID,
-    pub role: Role,
-}
-
-#[derive(SimpleObject)]
-pub struct MembershipPayload {
-    membership: Option<Membership>,
-    user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct RemoveMemberInput {
-    pub membership_id: ID,
-}
-
-#[derive(SimpleObject)]
-pub struct RemoveMemberPayload {
-    removed_membership_id: Option<ID>,
-    user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct UpdateOrganizationSettingsInput {
-    pub name: Option<String>,
-    pub anonymity_threshold: Option<i32>,
-    pub rating_scale_max: Option<i32>,
-    pub manager_can_view_results: Option<bool>,
-    pub benchmark_opt_in: Option<bool>,
-}
-
-#[derive(SimpleObject)]
-pub struct OrganizationPayload {
-    organization: Option<Organization>,
-    user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct CreateApiKeyInput {
-    pub name: String,
-    #[graphql(default_with = "Role::Integration")]
-    pub role: Role,
-}
-
-#[derive(SimpleObject)]
-pub struct CreateApiKeyPayload {
-    api_key: Option<ApiKey>,
-    client_id: Option<String>,
-    /// Shown only here, once: store it now.
-    client_secret: Option<String>,
-    user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct RevokeApiKeyInput {
-    pub api_key_id: ID,
-}
-
-#[derive(SimpleObject)]
-pub struct ApiKeyPayload {
-    api_key: Option<ApiKey>,
-    user_errors: Vec<UserError>,
 }
 
 #[derive(Default)]

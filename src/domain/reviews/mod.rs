@@ -2,26 +2,29 @@
 //! aggregates in the same transaction. Only the rater (or the external rater's token)
 //! may touch a review, and nobody else ever reads its ratings.
 
+mod aggregates;
+mod answers;
+
+pub use aggregates::bucket;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::enums::{CycleStatus, ReviewStatus};
-use entity::{assessment_cycle, behavior, comment, indicator, rating, result_aggregate, review};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use entity::{assessment_cycle, behavior, comment, rating, review};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::RequestContext;
-use crate::domain::input;
 use crate::domain::outbox;
 use crate::domain::pagination::{self, Ordering, Page, PageArgs};
-use crate::error::{Context, Error, Result, UserError, UserErrorCode};
+use crate::error::{Context, Error, Result, UserErrorCode};
 use crate::startup::AppState;
 use crate::tenancy;
+use aggregates::add_to_aggregates;
+use answers::store;
 
 /// A rating as given: `None` means "not observed".
 #[derive(Debug, Clone)]
@@ -120,132 +123,6 @@ fn check_writable(r: &review::Model, cycle: &assessment_cycle::Model) -> Result<
         ReviewStatus::Declined => Err(refuse_state("a declined review cannot change")),
         _ => Ok(()),
     }
-}
-
-/// The framework's indicators by id, with their behavior.
-async fn framework_indicators<C: ConnectionTrait>(
-    db: &C,
-    org: Uuid,
-    framework: Uuid,
-) -> Result<HashMap<Uuid, indicator::Model>> {
-    Ok(tenancy::select_visible::<indicator::Entity>(org)
-        .filter(indicator::Column::FrameworkId.eq(framework))
-        .all(db)
-        .await
-        .context("loading indicators")?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect())
-}
-
-/// Validates and stores ratings and (when given) the comments, in `txn`.
-async fn store(
-    txn: &DatabaseTransaction,
-    org: Uuid,
-    r: &review::Model,
-    cycle: &assessment_cycle::Model,
-    ratings: &[RatingInput],
-    comments: Option<&[CommentInput]>,
-) -> Result<HashMap<Uuid, indicator::Model>> {
-    let indicators = framework_indicators(txn, org, cycle.framework_id).await?;
-    let behaviors: HashSet<Uuid> = indicators.values().map(|i| i.behavior_id).collect();
-    let mut errors = Vec::new();
-    for (i, x) in ratings.iter().enumerate() {
-        let idx = i.to_string();
-        if !indicators.contains_key(&x.indicator_id) {
-            errors.push(UserError::new(
-                &["ratings", &idx, "indicatorId"],
-                UserErrorCode::NotFound,
-                "not an indicator of this cycle's framework",
-            ));
-        }
-        if let Some(s) = x
-            .score
-            .filter(|s| !(1..=cycle.rating_scale_max).contains(s))
-        {
-            errors.push(UserError::new(
-                &["ratings", &idx, "score"],
-                UserErrorCode::OutOfRange,
-                format!(
-                    "a score is 1 to {} (or null for not observed), got {s}",
-                    cycle.rating_scale_max
-                ),
-            ));
-        }
-    }
-    for (i, c) in comments.unwrap_or_default().iter().enumerate() {
-        let idx = i.to_string();
-        if let Err(mut e) = input::required_text(&["comments", &idx, "body"], &c.body, 5000) {
-            e.field = Some(vec![
-                "input".into(),
-                "comments".into(),
-                idx.clone(),
-                "body".into(),
-            ]);
-            errors.push(e);
-        }
-        if c.behavior_id.is_some_and(|b| !behaviors.contains(&b)) {
-            errors.push(UserError::new(
-                &["comments", &idx, "behaviorId"],
-                UserErrorCode::NotFound,
-                "not a behavior of this cycle's framework",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
-    let now = Utc::now();
-    let mut latest: HashMap<Uuid, Option<i32>> = HashMap::new();
-    for x in ratings {
-        latest.insert(x.indicator_id, x.score);
-    }
-    let rows: Vec<rating::ActiveModel> = latest
-        .into_iter()
-        .map(|(indicator_id, score)| rating::ActiveModel {
-            organization_id: Set(org),
-            review_id: Set(r.id),
-            indicator_id: Set(indicator_id),
-            score: Set(score),
-            updated_at: Set(now),
-        })
-        .collect();
-    if !rows.is_empty() {
-        rating::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([rating::Column::ReviewId, rating::Column::IndicatorId])
-                    .update_columns([rating::Column::Score, rating::Column::UpdatedAt])
-                    .to_owned(),
-            )
-            .exec(txn)
-            .await
-            .context("saving ratings")?;
-    }
-    if let Some(comments) = comments {
-        tenancy::delete_many::<comment::Entity>(org)
-            .filter(comment::Column::ReviewId.eq(r.id))
-            .exec(txn)
-            .await
-            .context("replacing comments")?;
-        let rows: Vec<comment::ActiveModel> = comments
-            .iter()
-            .map(|c| comment::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                organization_id: Set(org),
-                review_id: Set(r.id),
-                behavior_id: Set(c.behavior_id),
-                body: Set(c.body.trim().to_owned()),
-                created_at: Set(now),
-            })
-            .collect();
-        if !rows.is_empty() {
-            comment::Entity::insert_many(rows)
-                .exec(txn)
-                .await
-                .context("saving comments")?;
-        }
-    }
-    Ok(indicators)
 }
 
 async fn load_for_write(
@@ -374,83 +251,6 @@ pub async fn submit(
     outbox::record(&txn, org, "review.submitted", json!({ "cycleId": r.cycle_id, "assessmentId": r.assessment_id, "reviewId": r.id, "relationship": r.relationship })).await?;
     txn.commit().await.context("committing a review")?;
     own_review(&state.db, ctx, id).await
-}
-
-/// The histogram bucket of a behavior score: rounded half up, within 1..=scale.
-pub fn bucket(score: f64, scale: i32) -> i32 {
-    ((score + 0.5).floor() as i32).clamp(1, scale.clamp(1, 10))
-}
-
-async fn add_to_aggregates(
-    txn: &DatabaseTransaction,
-    org: Uuid,
-    assessment: Uuid,
-    relationship: &str,
-    scores: &HashMap<Uuid, (i32, i32)>,
-    scale: i32,
-) -> Result<()> {
-    use result_aggregate::Column as A;
-    let hist = [
-        A::Hist1,
-        A::Hist2,
-        A::Hist3,
-        A::Hist4,
-        A::Hist5,
-        A::Hist6,
-        A::Hist7,
-        A::Hist8,
-        A::Hist9,
-        A::Hist10,
-    ];
-    for (behavior_id, (sum, n)) in scores {
-        let s = f64::from(*sum) / f64::from(*n);
-        let b = bucket(s, scale) as usize;
-        let mut row = result_aggregate::ActiveModel {
-            organization_id: Set(org),
-            assessment_id: Set(assessment),
-            behavior_id: Set(*behavior_id),
-            relationship: Set(relationship.to_owned()),
-            rater_count: Set(1),
-            score_sum: Set(s),
-            score_sum_sq: Set(s * s),
-            hist1: Set(0),
-            hist2: Set(0),
-            hist3: Set(0),
-            hist4: Set(0),
-            hist5: Set(0),
-            hist6: Set(0),
-            hist7: Set(0),
-            hist8: Set(0),
-            hist9: Set(0),
-            hist10: Set(0),
-        };
-        sea_orm::ActiveModelTrait::set(&mut row, hist[b - 1], 1.into());
-        // Concurrent submissions for one subject add up atomically in the database.
-        let mut conflict = OnConflict::columns([A::AssessmentId, A::BehaviorId, A::Relationship]);
-        conflict
-            .value(
-                A::RaterCount,
-                Expr::col((result_aggregate::Entity, A::RaterCount)).add(1),
-            )
-            .value(
-                A::ScoreSum,
-                Expr::col((result_aggregate::Entity, A::ScoreSum)).add(s),
-            )
-            .value(
-                A::ScoreSumSq,
-                Expr::col((result_aggregate::Entity, A::ScoreSumSq)).add(s * s),
-            )
-            .value(
-                hist[b - 1],
-                Expr::col((result_aggregate::Entity, hist[b - 1])).add(1),
-            );
-        result_aggregate::Entity::insert(row)
-            .on_conflict(conflict.to_owned())
-            .exec(txn)
-            .await
-            .context("updating result aggregates")?;
-    }
-    Ok(())
 }
 
 /// Declines a review that is not yet submitted.
