@@ -8,6 +8,7 @@ mod m20261129_000002_create_people;
 mod m20261129_000003_create_frameworks;
 mod m20261129_000004_create_assessments;
 mod m20261129_000005_create_plans;
+mod schema_helpers;
 pub mod seed_collaborative_leadership;
 
 pub use m20261129_000003_create_frameworks::{BUILT_IN_FRAMEWORK, behavior_id, indicator_id};

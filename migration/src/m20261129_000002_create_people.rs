@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::schema_helpers::idx;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -50,14 +52,6 @@ enum TeamMembers {
     AddedAt,
 }
 
-fn index(name: &str, table: impl IntoIden, cols: &[&str]) -> IndexCreateStatement {
-    let mut i = Index::create().name(name).table(table).take();
-    for c in cols {
-        i.col(Alias::new(*c));
-    }
-    i
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -94,15 +88,12 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(
-            index(
-                "ux_leaders_org_external_id",
-                Leaders::Table,
-                &["organization_id", "external_id"],
-            )
-            .unique()
-            .take(),
-        )
+        m.create_index(idx(
+            "ux_leaders_org_external_id",
+            Leaders::Table,
+            &["organization_id", "external_id"],
+            true,
+        ))
         .await?;
         for (name, cols) in [
             (
@@ -122,7 +113,8 @@ impl MigrationTrait for Migration {
                 &["organization_id", "manager_id"][..],
             ),
         ] {
-            m.create_index(index(name, Leaders::Table, cols)).await?;
+            m.create_index(idx(name, Leaders::Table, cols, false))
+                .await?;
         }
         m.create_table(
             Table::create()
@@ -143,10 +135,11 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
+        m.create_index(idx(
             "ix_teams_org",
             Teams::Table,
             &["organization_id", "id"],
+            false,
         ))
         .await?;
         m.create_table(
@@ -178,10 +171,11 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
+        m.create_index(idx(
             "ix_team_members_leader",
             TeamMembers::Table,
             &["leader_id", "team_id"],
+            false,
         ))
         .await
     }
