@@ -143,6 +143,28 @@ impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result
     }
 }
 
+/// A unique-constraint violation (a lost race against a concurrent insert) becomes the
+/// TAKEN user error that the caller's own check would have given; anything else is
+/// unexpected.
+pub fn taken_or_unexpected(
+    e: sea_orm::DbErr,
+    field: &[&str],
+    message: impl Into<String>,
+    context: impl Into<String>,
+) -> Error {
+    if matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
+        Error::invalid(field, UserErrorCode::Taken, message)
+    } else {
+        Error::Unexpected {
+            context: context.into(),
+            source: Box::new(e),
+        }
+    }
+}
+
 /// The full chain of causes, for the log.
 pub fn chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();

@@ -202,24 +202,14 @@ where
         Value::Uuid(Some(org)),
     );
     let name = <A::Entity as TenantEntity>::NAME;
-    match model.insert(db).await {
-        Ok(row) => Ok(row),
-        // A concurrent request won a uniqueness race that the caller's check could not
-        // see: report it as the user error the check would have given.
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            Err(crate::error::Error::invalid(
-                &[],
-                crate::error::UserErrorCode::Taken,
-                format!("this {name} already exists"),
-            ))
-        }
-        Err(e) => Err(e).with_context(|| format!("saving a {name}")),
-    }
+    model.insert(db).await.map_err(|e| {
+        crate::error::taken_or_unexpected(
+            e,
+            &[],
+            format!("this {name} already exists"),
+            format!("saving a {name}"),
+        )
+    })
 }
 
 /// The membership of `user_id` in `org`, whatever its status.

@@ -377,3 +377,30 @@ async fn api_keys_are_integration_keys_only() {
         json!([{ "field": ["input", "role"], "code": "INVALID" }])
     );
 }
+
+#[tokio::test]
+async fn two_sign_ups_racing_for_one_email_give_one_account_and_one_user_error() {
+    let app = spawn_app().await;
+    let q = "mutation($o: String!) { signUp(input: { organizationName: $o, name: \"Ada\", email: \"race@acme.test\", password: \"a long enough password\" }) { user { id } userErrors { field code } } }";
+    let (a, b) = tokio::join!(
+        app.gql(None, q, json!({ "o": "Alpha" })),
+        app.gql(None, q, json!({ "o": "Beta" }))
+    );
+    let mut outcomes = Vec::new();
+    for (status, body) in [a, b] {
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.get("errors").is_none(),
+            "a lost race must be a user error: {body}"
+        );
+        outcomes.push(body["data"]["signUp"]["userErrors"].clone());
+    }
+    outcomes.sort_by_key(|e| e.to_string());
+    assert_eq!(
+        outcomes,
+        vec![
+            json!([]),
+            json!([{ "field": ["input", "email"], "code": "TAKEN" }])
+        ]
+    );
+}

@@ -136,7 +136,14 @@ pub async fn sign_up(issuer: &Issuer<'_>, input: SignUp) -> Result<SignedUp> {
     };
     let org = sea_orm::ActiveModelTrait::insert(org, &txn)
         .await
-        .context("creating the organization")?;
+        .map_err(|e| {
+            crate::error::taken_or_unexpected(
+                e,
+                &["organizationSlug"],
+                "this slug is taken",
+                "creating the organization",
+            )
+        })?;
     let user = user::ActiveModel {
         id: Set(Uuid::now_v7()),
         email: Set(email.into_string()),
@@ -148,7 +155,14 @@ pub async fn sign_up(issuer: &Issuer<'_>, input: SignUp) -> Result<SignedUp> {
     };
     let user = sea_orm::ActiveModelTrait::insert(user, &txn)
         .await
-        .context("creating the user")?;
+        .map_err(|e| {
+            crate::error::taken_or_unexpected(
+                e,
+                &["email"],
+                "an account with this email exists; log in instead",
+                "creating the user",
+            )
+        })?;
     tenancy::insert(
         &txn,
         org.id,
