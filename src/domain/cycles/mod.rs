@@ -9,6 +9,7 @@ pub use participants::*;
 use chrono::{DateTime, Utc};
 use entity::enums::{CycleStatus, FrameworkStatus, Role};
 use entity::{assessment_cycle, framework};
+use sea_orm::ActiveEnum;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, PaginatorTrait, QueryFilter,
@@ -141,19 +142,9 @@ fn invalid_state(cycle: &assessment_cycle::Model, action: &str) -> Error {
         UserErrorCode::InvalidState,
         format!(
             "cannot {action} a cycle that is {}",
-            status_name(cycle.status)
+            cycle.status.to_value()
         ),
     )
-}
-
-pub fn status_name(s: CycleStatus) -> &'static str {
-    match s {
-        CycleStatus::Draft => "DRAFT",
-        CycleStatus::Open => "OPEN",
-        CycleStatus::Closed => "CLOSED",
-        CycleStatus::Released => "RELEASED",
-        CycleStatus::Cancelled => "CANCELLED",
-    }
 }
 
 /// The cycle for an HR/ADMIN change, which must be in one of `states`.
@@ -198,10 +189,7 @@ pub async fn transition(
         .context("starting a cycle transition")?;
     // Guard against a concurrent transition: the update only applies from the state read.
     let mut update = tenancy::update_many::<assessment_cycle::Entity>(org)
-        .col_expr(
-            assessment_cycle::Column::Status,
-            Expr::value(status_name(to)),
-        )
+        .col_expr(assessment_cycle::Column::Status, Expr::value(to))
         .col_expr(assessment_cycle::Column::UpdatedAt, Expr::value(now));
     let stamp = match to {
         CycleStatus::Open => Some(assessment_cycle::Column::OpenedAt),
@@ -226,7 +214,7 @@ pub async fn transition(
             &txn,
             org,
             event,
-            json!({ "cycleId": id, "status": status_name(to) }),
+            json!({ "cycleId": id, "status": to.to_value() }),
         )
         .await?;
     }

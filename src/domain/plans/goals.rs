@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, Utc};
 use entity::enums::{GoalStatus, PlanStatus};
 use entity::{action, behavior, development_plan, goal};
+use sea_orm::ActiveEnum;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, IntoActiveModel,
     QueryFilter, TransactionTrait,
@@ -131,15 +132,6 @@ pub async fn add_goal(
     Ok(g)
 }
 
-fn goal_status(s: GoalStatus) -> &'static str {
-    match s {
-        GoalStatus::NotStarted => "NOT_STARTED",
-        GoalStatus::InProgress => "IN_PROGRESS",
-        GoalStatus::Achieved => "ACHIEVED",
-        GoalStatus::Dropped => "DROPPED",
-    }
-}
-
 /// Edits a goal: NOT_STARTED → IN_PROGRESS → ACHIEVED | DROPPED (a suggestion can be
 /// dropped before it starts); progress 0..100, and ACHIEVED means 100.
 pub async fn update_goal(
@@ -186,8 +178,8 @@ pub async fn update_goal(
                 UserErrorCode::InvalidState,
                 format!(
                     "a goal cannot go from {} to {}",
-                    goal_status(g.status),
-                    goal_status(to)
+                    g.status.to_value(),
+                    to.to_value()
                 ),
             ));
         }
@@ -221,7 +213,7 @@ pub async fn update_goal(
         &plan,
         Some(g.id),
         "GOAL_UPDATED",
-        format!("{} ({}, {}%)", g.title, goal_status(g.status), g.progress),
+        format!("{} ({}, {}%)", g.title, g.status.to_value(), g.progress),
         ctx.user_id().ok(),
     )
     .await?;

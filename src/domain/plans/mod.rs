@@ -12,6 +12,7 @@ use entity::enums::{CycleStatus, GoalStatus, PlanStatus, Role};
 use entity::{
     assessment, assessment_cycle, development_plan, goal, leader, plan_activity, plan_supporter,
 };
+use sea_orm::ActiveEnum;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     IntoActiveModel, PaginatorTrait, QueryFilter, TransactionTrait,
@@ -288,15 +289,6 @@ pub async fn create(
     Ok(plan)
 }
 
-fn status_name(s: PlanStatus) -> &'static str {
-    match s {
-        PlanStatus::Draft => "DRAFT",
-        PlanStatus::Active => "ACTIVE",
-        PlanStatus::Completed => "COMPLETED",
-        PlanStatus::Archived => "ARCHIVED",
-    }
-}
-
 /// Renames a plan or moves it DRAFT → ACTIVE → COMPLETED, or any → ARCHIVED.
 pub async fn update(
     state: &AppState,
@@ -319,8 +311,8 @@ pub async fn update(
                 UserErrorCode::InvalidState,
                 format!(
                     "a {} plan cannot become {}",
-                    status_name(plan.status),
-                    status_name(to)
+                    plan.status.to_value(),
+                    to.to_value()
                 ),
             ));
         }
@@ -341,7 +333,7 @@ pub async fn update(
         &updated,
         None,
         "PLAN_UPDATED",
-        format!("{} ({})", updated.title, status_name(updated.status)),
+        format!("{} ({})", updated.title, updated.status.to_value()),
         ctx.user_id().ok(),
     )
     .await?;
@@ -349,7 +341,7 @@ pub async fn update(
         &txn,
         updated.organization_id,
         "plan.updated",
-        json!({ "planId": updated.id, "status": status_name(updated.status) }),
+        json!({ "planId": updated.id, "status": updated.status.to_value() }),
     )
     .await?;
     txn.commit().await.context("committing a plan update")?;

@@ -145,16 +145,10 @@ async fn set_status<C: ConnectionTrait>(
 ) -> Result<()> {
     let now = Utc::now();
     let mut u = tenancy::update_many::<review::Entity>(r.organization_id)
-        .col_expr(
-            review::Column::Status,
-            Expr::value(review_status_name(status)),
-        )
+        .col_expr(review::Column::Status, Expr::value(status))
         .col_expr(review::Column::UpdatedAt, Expr::value(now))
         .filter(review::Column::Id.eq(r.id))
-        .filter(review::Column::Status.is_in([
-            review_status_name(ReviewStatus::Pending),
-            review_status_name(ReviewStatus::InProgress),
-        ]));
+        .filter(review::Column::Status.is_in([ReviewStatus::Pending, ReviewStatus::InProgress]));
     if status == ReviewStatus::Submitted {
         u = u.col_expr(review::Column::SubmittedAt, Expr::value(now));
     }
@@ -165,15 +159,6 @@ async fn set_status<C: ConnectionTrait>(
         ));
     }
     Ok(())
-}
-
-fn review_status_name(s: ReviewStatus) -> &'static str {
-    match s {
-        ReviewStatus::Pending => "PENDING",
-        ReviewStatus::InProgress => "IN_PROGRESS",
-        ReviewStatus::Submitted => "SUBMITTED",
-        ReviewStatus::Declined => "DECLINED",
-    }
 }
 
 /// Saves a draft: ratings are upserted, comments (when given) replace the earlier ones.
