@@ -8,15 +8,56 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::error::{Context, Result};
 
-/// Opens a pool on `url`. SQLite gets WAL, a busy timeout and foreign keys, so that
-/// concurrent requests behave as they do on PostgreSQL.
+/// The size of a pool and how long its work may wait.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before failing (fast, when the
+    /// database is gone).
+    pub acquire_timeout: Duration,
+    /// The longest a statement may run on PostgreSQL before the server cancels it.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl PoolOptions {
+    /// A pool for tools and tests: no statement timeout.
+    pub fn small(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: None,
+        }
+    }
+
+    /// The server's pool, as configured.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            max_connections: config.max_connections,
+            acquire_timeout: config.hardening.acquire_timeout,
+            statement_timeout: Some(config.hardening.statement_timeout),
+        }
+    }
+}
+
+/// Opens a small pool on `url` (tools and tests).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection> {
+    connect_with(url, PoolOptions::small(max_connections)).await
+}
+
+/// Opens a pool on `url`. SQLite gets WAL, a busy timeout and foreign keys, so that
+/// concurrent requests behave as they do on PostgreSQL; PostgreSQL gets the statement
+/// timeout as a session setting.
+pub async fn connect_with(url: &str, pool: PoolOptions) -> Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(max_connections)
+    opts.max_connections(pool.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(pool.acquire_timeout)
         .sqlx_logging(false)
+        .map_sqlx_postgres_opts(move |o| match pool.statement_timeout {
+            Some(t) => o.options([("statement_timeout", format!("{}ms", t.as_millis()))]),
+            None => o,
+        })
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -39,4 +80,19 @@ pub async fn is_ready(db: &DatabaseConnection) -> bool {
         tokio::time::timeout(Duration::from_secs(1), db.ping()).await,
         Ok(Ok(()))
     )
+}
+
+/// The connections of the pool: (open, idle).
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        sea_orm::DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    }
 }

@@ -72,6 +72,10 @@ pub enum Error {
     BadUserInput(String),
     /// Business-rule refusals: returned as `userErrors` data by mutations.
     Invalid(Vec<UserError>),
+    /// Too many attempts: try again after this long.
+    RateLimited(std::time::Duration),
+    /// The work took longer than the service allows, and was cancelled.
+    Timeout,
     Unexpected {
         context: String,
         source: Box<dyn std::error::Error + Send + Sync>,
@@ -99,6 +103,11 @@ impl Error {
                 .map(|e| e.message.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
+            Error::RateLimited(wait) => format!(
+                "too many attempts; try again in {} s",
+                retry_after_secs(*wait)
+            ),
+            Error::Timeout => "the request took too long and was cancelled".to_owned(),
             Error::Unexpected { .. } => "internal error".to_owned(),
         }
     }
@@ -117,9 +126,35 @@ impl Error {
             Error::Forbidden => "FORBIDDEN",
             Error::NotFound(_) => "NOT_FOUND",
             Error::BadUserInput(_) | Error::Invalid(_) => "BAD_USER_INPUT",
+            Error::RateLimited(_) => "RATE_LIMITED",
+            Error::Timeout => "TIMEOUT",
             Error::Unexpected { .. } => "INTERNAL",
         }
     }
+}
+
+/// Whole seconds to wait, rounded up and at least one (for `Retry-After`).
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// True when PostgreSQL cancelled a statement (the statement timeout, SQLSTATE 57014).
+fn is_statement_timeout(source: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(source);
+    while let Some(e) = cur {
+        if let Some(sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx)))
+        | Some(sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))) =
+            e.downcast_ref::<sea_orm::DbErr>()
+            && sqlx
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "57014")
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 /// Adds context to any error, turning it into [`Error::Unexpected`].
@@ -179,12 +214,25 @@ pub fn chain(err: &dyn std::error::Error) -> String {
 
 impl From<Error> for async_graphql::Error {
     fn from(err: Error) -> Self {
+        let err = match err {
+            Error::Unexpected { source, .. } if is_statement_timeout(&*source) => Error::Timeout,
+            other => other,
+        };
         let code = err.code();
         if let Error::Unexpected { .. } = &err {
             tracing::error!(error = %err.report(), "unexpected error");
         }
+        let retry = match &err {
+            Error::RateLimited(wait) => Some(retry_after_secs(*wait)),
+            _ => None,
+        };
         // The HTTP layer replaces an internal error's message with one naming the request id.
-        async_graphql::Error::new(err.message()).extend_with(|_, e| e.set("code", code))
+        async_graphql::Error::new(err.message()).extend_with(|_, e| {
+            e.set("code", code);
+            if let Some(secs) = retry {
+                e.set("retryAfter", secs);
+            }
+        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ratelimit;
 pub mod startup;
 pub mod telemetry;
 pub mod tenancy;

@@ -12,6 +12,10 @@ use crate::auth::PrincipalCache;
 use crate::auth::external::ExternalIdp;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::graphql::cost::SchemaIndex;
+use crate::http::graphql::PersistedStore;
+use crate::http::metrics::Metrics;
+use crate::ratelimit::{Limiter, RedisStore};
 use crate::error::{Context, Result};
 use crate::graphql::{self, ColeadSchema};
 use crate::{db, http, telemetry};
@@ -26,6 +30,12 @@ pub struct AppState {
     pub idp: Option<ExternalIdp>,
     /// SQL statements run since start (for metrics, benchmarks and tests).
     pub statements: Arc<AtomicU64>,
+    /// The schema's fields, for costing operations before they run.
+    pub schema_index: SchemaIndex,
+    /// Query-cost and login budgets.
+    pub limiter: Limiter,
+    pub persisted: PersistedStore,
+    pub metrics: Metrics,
 }
 
 /// A bound, not yet running server.
@@ -41,7 +51,7 @@ pub type SharedSchema = web::Data<ColeadSchema>;
 impl Application {
     /// Connects to the database (migrating when configured), binds and wires the routes.
     pub async fn build(config: Config) -> Result<Self> {
-        let db = db::connect(&config.database_url, config.max_connections).await?;
+        let db = db::connect_with(&config.database_url, db::PoolOptions::from_config(&config)).await?;
         if config.auto_migrate {
             db::migrate(&db).await?;
         }
@@ -67,7 +77,18 @@ impl Application {
             .port();
         let jwt = JwtKeys::from_config(&config)?;
         let idp = config.idp.clone().map(ExternalIdp::new);
+        let redis = match &config.hardening.redis_url {
+            Some(url) => Some(
+                RedisStore::new(url, "colead:rl:").context("reading COLEAD_REDIS_URL")?,
+            ),
+            None => None,
+        };
+        let persisted = PersistedStore::from_config(&config.hardening.persisted_queries)?;
         let state = Arc::new(AppState {
+            schema_index: SchemaIndex::from_sdl(&graphql::sdl()),
+            limiter: Limiter::new(redis),
+            persisted,
+            metrics: Metrics::default(),
             statements,
             idp,
             config,
@@ -77,11 +98,13 @@ impl Application {
         });
         let schema: SharedSchema = web::Data::new(graphql::build_schema(state.clone()));
         let data = web::Data::from(state.clone());
+        let origins = state.config.hardening.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(schema.clone())
                 .configure(http::routes)
+                .wrap(http::cors(&origins))
                 .wrap_fn(telemetry::request_span)
         })
         .shutdown_timeout(30)

@@ -5,6 +5,7 @@ pub mod action;
 pub mod api_key;
 pub mod assessment;
 pub mod assessment_cycle;
+pub mod audit_event;
 pub mod behavior;
 pub mod comment;
 pub mod development_plan;

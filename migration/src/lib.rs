@@ -8,6 +8,7 @@ mod m20261129_000002_create_people;
 mod m20261129_000003_create_frameworks;
 mod m20261129_000004_create_assessments;
 mod m20261129_000005_create_plans;
+mod m20261129_000006_create_audit_events;
 mod schema_helpers;
 pub mod seed_collaborative_leadership;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_frameworks::Migration),
             Box::new(m20261129_000004_create_assessments::Migration),
             Box::new(m20261129_000005_create_plans::Migration),
+            Box::new(m20261129_000006_create_audit_events::Migration),
         ]
     }
 }

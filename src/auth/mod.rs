@@ -41,6 +41,8 @@ pub struct RequestContext {
     /// Why a presented token was refused: the request runs as anonymous, and the first
     /// field that needs a principal reports this.
     pub auth_error: Option<&'static str>,
+    /// The address of the client's connection (for per-address limits).
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl RequestContext {
@@ -49,6 +51,7 @@ impl RequestContext {
             request_id,
             principal: None,
             auth_error: None,
+            client_ip: None,
         }
     }
 
@@ -182,13 +185,15 @@ pub async fn authenticate(
     req: &HttpRequest,
     request_id: RequestId,
 ) -> Result<RequestContext, AuthError> {
+    let client_ip = req.peer_addr().map(|a| a.ip());
     match bearer(state, req, request_id.clone()).await {
         Err(AuthError::Unavailable) => Err(AuthError::Unavailable),
         Err(e) => Ok(RequestContext {
             auth_error: Some(e.message()),
+            client_ip,
             ..RequestContext::anonymous(request_id)
         }),
-        ok => ok,
+        Ok(ctx) => Ok(RequestContext { client_ip, ..ctx }),
     }
 }
 
@@ -212,6 +217,7 @@ async fn bearer(
         request_id,
         principal: Some(Arc::new(principal)),
         auth_error: None,
+        client_ip: None,
     })
 }
 

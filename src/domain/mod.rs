@@ -1,6 +1,7 @@
 //! The rules and queries of each area, free of GraphQL types.
 
 pub mod accounts;
+pub mod audit;
 pub mod cycles;
 pub mod frameworks;
 pub mod input;

@@ -30,3 +30,8 @@ pub async fn record<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Events waiting in the outbox, across organizations.
+pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<u64> {
+    tenancy::outbox_depth(db).await
+}

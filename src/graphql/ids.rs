@@ -29,6 +29,7 @@ pub enum Kind {
     Action = 15,
     CheckIn = 16,
     PlanSupporter = 17,
+    AuditEvent = 18,
 }
 
 impl Kind {
@@ -51,6 +52,7 @@ impl Kind {
             15 => Kind::Action,
             16 => Kind::CheckIn,
             17 => Kind::PlanSupporter,
+            18 => Kind::AuditEvent,
             _ => return None,
         })
     }
@@ -74,6 +76,7 @@ impl Kind {
             Kind::Action => "Action",
             Kind::CheckIn => "CheckIn",
             Kind::PlanSupporter => "PlanSupporter",
+            Kind::AuditEvent => "AuditEvent",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! loaders, and one module per area.
 
 pub mod accounts;
+pub mod audit;
 pub mod connection;
+pub mod cost;
 pub mod cycles;
 pub mod frameworks;
 pub mod ids;
@@ -14,6 +16,7 @@ pub mod plans;
 pub mod results;
 pub mod reviews;
 mod server;
+mod spans;
 
 use std::sync::Arc;
 
@@ -34,6 +37,7 @@ pub struct Query(
     reviews::ReviewsQuery,
     insights::InsightsQuery,
     plans::PlansQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,10 +58,15 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 
 /// Builds the schema with the shared state as schema data.
 pub fn build_schema(state: Arc<AppState>) -> ColeadSchema {
-    builder()
-        .data(state)
+    let introspection = state.config.hardening.introspection;
+    let mut schema = builder()
         .extension(crate::http::graphql::execution_marker())
-        .finish()
+        .extension(audit::audit_trail())
+        .extension(spans::root_field_spans());
+    if !introspection {
+        schema = schema.disable_introspection().disable_suggestions();
+    }
+    schema.data(state).finish()
 }
 
 /// The schema's SDL, as exported to `schema.graphql`.
@@ -94,7 +103,10 @@ pub fn payload<T>(
 ) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
     match r {
         Ok(v) => Ok((Some(v), Vec::new())),
-        Err(Error::Invalid(errors)) => Ok((None, errors)),
+        Err(Error::Invalid(errors)) => {
+            crate::domain::audit::note_refused();
+            Ok((None, errors))
+        }
         Err(e) => Err(e.into()),
     }
 }

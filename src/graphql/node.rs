@@ -8,6 +8,7 @@ use entity::{api_key, behavior, indicator, membership};
 
 use crate::domain::{frameworks, people};
 use crate::graphql::accounts::{ApiKey, Membership, Organization, User};
+use crate::graphql::audit::AuditEvent;
 use crate::graphql::cycles::{Assessment, AssessmentCycle};
 use crate::graphql::frameworks::{Behavior, Framework, Indicator};
 use crate::graphql::ids::{self, Kind};
@@ -38,6 +39,7 @@ pub enum Node {
     Action(Action),
     CheckIn(CheckIn),
     PlanSupporter(PlanSupporter),
+    AuditEvent(AuditEvent),
 }
 
 #[derive(Default)]
@@ -128,6 +130,12 @@ async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
                 .await?
                 .map(|s| Node::PlanSupporter(PlanSupporter(s)))
         }
+        Kind::AuditEvent if rctx.principal()?.role == Role::Admin => {
+            tenancy::find::<entity::audit_event::Entity, _>(db, org, uuid)
+                .await?
+                .map(|e| Node::AuditEvent(AuditEvent(e)))
+        }
+        Kind::AuditEvent => None,
         Kind::Indicator => {
             rctx.require(frameworks::READERS)?;
             tenancy::find_visible::<indicator::Entity, _>(db, org, uuid)

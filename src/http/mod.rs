@@ -1,6 +1,7 @@
 //! Routes: GraphQL, GraphiQL, health and readiness.
 
 pub mod graphql;
+pub mod metrics;
 pub mod oauth;
 
 use actix_web::http::header;
@@ -16,7 +17,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/oauth/token", web::post().to(oauth::token))
         .route("/.well-known/jwks.json", web::get().to(jwks))
         .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics::metrics));
+}
+
+/// CORS for browser clients: only the configured origins, with the headers GraphQL
+/// clients send; no origins configured means no cross-origin access.
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+        ])
+        .expose_headers(["x-request-id", "retry-after"])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 /// The public keys of the service's own tokens; 404 when they are signed with a secret.

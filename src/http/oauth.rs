@@ -83,7 +83,26 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             "client authentication is required",
         );
     };
-    match exchange_client_credentials(&state, &client_id, &secret).await {
+    let ip = req.peer_addr().map(|a| a.ip());
+    if let Err(crate::error::Error::RateLimited(wait)) =
+        crate::ratelimit::login_attempt(&state, ip, &client_id).await
+    {
+        let secs = crate::error::retry_after_secs(wait);
+        let mut res = oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "slow_down",
+            "too many attempts; try again later",
+        );
+        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return res;
+    }
+    let result = exchange_client_credentials(&state, &client_id, &secret).await;
+    if result.is_ok() {
+        crate::ratelimit::login_succeeded(&state, &client_id).await;
+    }
+    match result {
         Ok(token) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(json!({

@@ -13,12 +13,12 @@ mod sql;
 pub use sql::{HeatmapKey, HeatmapSums, heatmap_sums, reporting_lines};
 
 use entity::{
-    action, api_key, assessment, assessment_cycle, behavior, comment, development_plan, framework,
+    action, api_key, assessment, assessment_cycle, audit_event, behavior, comment, development_plan, framework,
     goal, indicator, invitation, leader, membership, organization, outbox_event, plan_activity,
     plan_supporter, rating, refresh_token, result_aggregate, review, team, team_member, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
+    ActiveModelTrait, ColumnTrait, ModelTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
     QueryFilter, Select, UpdateMany, Value,
 };
 use uuid::Uuid;
@@ -67,6 +67,7 @@ tenant_entity! {
     action => "action",
     plan_supporter => "supporter",
     plan_activity => "activity",
+    audit_event => "audit event",
 }
 
 /// Ratings are keyed by (review, indicator); `find` looks them up by review.
@@ -202,14 +203,29 @@ where
         Value::Uuid(Some(org)),
     );
     let name = <A::Entity as TenantEntity>::NAME;
-    model.insert(db).await.map_err(|e| {
+    let inserted = model.insert(db).await.map_err(|e| {
         crate::error::taken_or_unexpected(
             e,
             &[],
             format!("this {name} already exists"),
             format!("saving a {name}"),
         )
-    })
+    })?;
+    if let Value::Uuid(Some(id)) =
+        inserted.get(<A::Entity as TenantEntity>::id_column())
+    {
+        crate::domain::audit::note_insert(name, id);
+    }
+    Ok(inserted)
+}
+
+/// Outbox events of every organization: the webhook queue's depth, for metrics.
+pub async fn outbox_depth<C: ConnectionTrait>(db: &C) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    outbox_event::Entity::find()
+        .count(db)
+        .await
+        .context("counting outbox events")
 }
 
 /// The membership of `user_id` in `org`, whatever its status.

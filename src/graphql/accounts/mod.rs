@@ -90,16 +90,19 @@ impl AccountsMutation {
         ctx: &Context<'_>,
         input: LoginInput,
     ) -> async_graphql::Result<TokenPayload> {
-        let (_, state) = parts(ctx);
-        TokenPayload::from(
-            domain::login(
-                &issuer(state),
-                &input.email,
-                input.password,
-                input.organization_slug.as_deref(),
-            )
-            .await,
+        let (rctx, state) = parts(ctx);
+        crate::ratelimit::login_attempt(state, rctx.client_ip, &input.email).await?;
+        let result = domain::login(
+            &issuer(state),
+            &input.email,
+            input.password,
+            input.organization_slug.as_deref(),
         )
+        .await;
+        if result.is_ok() {
+            crate::ratelimit::login_succeeded(state, &input.email).await;
+        }
+        TokenPayload::from(result)
     }
 
     /// Exchanges a refresh token (once) for new tokens.

@@ -3,7 +3,11 @@
 //! accepts `application/graphql-response+json`), 405 for a mutation over GET, 413 above
 //! the body limit, and UTF-8 JSON always.
 
+mod execute;
+mod persisted;
 mod request;
+
+pub use persisted::PersistedStore;
 
 pub use request::{MediaType, negotiate};
 
@@ -14,14 +18,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
-use async_graphql::parser::types::OperationType;
-use async_graphql::{ServerError, Value};
+use async_graphql::ServerError;
 use serde_json::json;
 
-use crate::auth::{self, RequestContext};
+use crate::auth;
 use crate::graphql::ColeadSchema;
 use crate::startup::{AppState, SharedSchema};
 use crate::telemetry::RequestId;
+use execute::code_of;
 use request::{Refusal, check_content_type, parse_body, parse_get, read_body, refuse};
 
 /// Largest request body accepted, in bytes.
@@ -39,7 +43,7 @@ impl ExtensionFactory for ExecutionMarker {
 }
 
 #[derive(Clone, Default)]
-struct Executed(Arc<AtomicBool>);
+pub(super) struct Executed(pub(super) Arc<AtomicBool>);
 
 #[async_trait::async_trait]
 impl Extension for ExecutionMarker {
@@ -157,9 +161,10 @@ async fn serve(
         })?;
     let mut results = Vec::with_capacity(requests.len());
     for request in requests {
-        results.push(execute(schema, state, request, is_get, ctx.clone(), media).await?);
+        results.push(execute::execute(schema, state, request, is_get, ctx.clone(), media).await?);
     }
     let unauthenticated = results.iter().any(|r| r.unauthenticated);
+    let retry_after = results.iter().find_map(|r| r.retry_after);
     let (status, body) = if batch {
         let bodies = results.into_iter().map(|r| r.body).collect();
         (StatusCode::OK, serde_json::Value::Array(bodies))
@@ -172,7 +177,12 @@ async fn serve(
     let body = mask_internal_errors(body, &request_id);
     let mut res = respond(media, status, &body);
     // A batch answers 200 with each operation's own errors: some may have committed.
-    if unauthenticated && !batch {
+    if let (Some(secs), false) = (retry_after, batch) {
+        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    } else if unauthenticated && !batch {
         *res.status_mut() = StatusCode::UNAUTHORIZED;
         res.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -180,89 +190,7 @@ async fn serve(
     Ok(res)
 }
 
-struct Executed1 {
-    status: StatusCode,
-    body: serde_json::Value,
-    unauthenticated: bool,
-}
-
-async fn execute(
-    schema: &ColeadSchema,
-    state: &AppState,
-    mut request: async_graphql::Request,
-    is_get: bool,
-    ctx: RequestContext,
-    media: MediaType,
-) -> Result<Executed1, Refusal> {
-    let request_error_status = match media {
-        MediaType::GraphQlResponseJson => StatusCode::BAD_REQUEST,
-        MediaType::Json => StatusCode::OK,
-    };
-    let operation_name = request.operation_name.clone();
-    let op_type = match request.parsed_query() {
-        Ok(doc) => operation_type(doc, operation_name.as_deref()),
-        Err(err) => {
-            return Ok(Executed1 {
-                status: request_error_status,
-                body: errors_only(vec![err]),
-                unauthenticated: false,
-            });
-        }
-    };
-    if is_get
-        && matches!(
-            op_type,
-            Some(OperationType::Mutation | OperationType::Subscription)
-        )
-    {
-        return Err(refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_USER_INPUT",
-            "mutations are only accepted over POST",
-        ));
-    }
-    let executed = Executed::default();
-    let request = crate::graphql::request_data(request, state, ctx).data(executed.clone());
-    let response = schema.execute(request).await;
-    if !executed.0.load(Ordering::Acquire) {
-        return Ok(Executed1 {
-            status: request_error_status,
-            body: errors_only(response.errors),
-            unauthenticated: false,
-        });
-    }
-    let unauthenticated = response
-        .errors
-        .iter()
-        .any(|e| code_of(e) == Some("UNAUTHENTICATED"));
-    let body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
-    Ok(Executed1 {
-        status: StatusCode::OK,
-        body,
-        unauthenticated,
-    })
-}
-
-fn code_of(e: &ServerError) -> Option<&str> {
-    match e.extensions.as_ref()?.get("code")? {
-        Value::String(s) => Some(s.as_str()),
-        _ => None,
-    }
-}
-
-fn operation_type(
-    doc: &async_graphql::parser::types::ExecutableDocument,
-    name: Option<&str>,
-) -> Option<OperationType> {
-    use async_graphql::parser::types::DocumentOperations;
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
-
-fn errors_only(mut errors: Vec<ServerError>) -> serde_json::Value {
+pub(super) fn errors_only(mut errors: Vec<ServerError>) -> serde_json::Value {
     for e in &mut errors {
         if code_of(e).is_none() {
             e.extensions

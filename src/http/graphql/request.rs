@@ -94,13 +94,22 @@ struct WireRequest {
 
 impl WireRequest {
     fn into_request(self) -> Result<async_graphql::Request, Refusal> {
-        let query = self.query.ok_or_else(|| {
-            refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                "the request has no `query`",
-            )
-        })?;
+        // A persisted query may stand in for the text; it is filled in before parsing.
+        let persisted = self
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.contains_key("persistedQuery"));
+        let query = match self.query {
+            Some(q) => q,
+            None if persisted => String::new(),
+            None => {
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    "the request has no `query`",
+                ));
+            }
+        };
         let mut request = async_graphql::Request::new(query);
         request.operation_name = self.operation_name;
         if let Some(vars) = self.variables {

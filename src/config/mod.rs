@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use rand::RngCore;
 
+mod hardening;
+
+pub use hardening::{CostBudgets, Hardening, PersistedQueries};
+
 /// Where the service runs; production turns off developer conveniences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -59,6 +63,8 @@ pub struct Config {
     pub jwt_key_id: String,
     /// An external identity provider whose tokens are accepted too.
     pub idp: Option<IdpConfig>,
+    /// Query limits, rate limits, timeouts and the other protections.
+    pub hardening: Hardening,
 }
 
 /// The algorithm of tokens the service issues.
@@ -91,7 +97,7 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn invalid(variable: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(variable: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         variable,
         message: message.into(),
@@ -192,7 +198,9 @@ impl Config {
         let log = get("COLEAD_LOG").unwrap_or_else(|| "info".to_owned());
         tracing_subscriber::EnvFilter::try_new(&log)
             .map_err(|e| invalid("COLEAD_LOG", format!("not a valid log filter: {e}")))?;
+        let hardening = Hardening::from_lookup(&get, production)?;
         Ok(Self {
+            hardening,
             database_url,
             bind,
             env,
@@ -228,7 +236,7 @@ impl Config {
     }
 }
 
-fn boolean(
+pub(crate) fn boolean(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: bool,
@@ -246,7 +254,7 @@ fn boolean(
     }
 }
 
-fn seconds(
+pub(crate) fn seconds(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
     default: u64,

@@ -1,0 +1,142 @@
+//! The audit log: every mutation that changes data appends who did it, what, to which
+//! object and in which request. Never passwords, tokens or ratings: only names and ids.
+//!
+//! While a mutation runs, a task-local trail notes the rows it inserts and whether it
+//! was refused with user errors; the GraphQL layer writes the event when it succeeded.
+
+use std::cell::RefCell;
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use entity::enums::Role;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+use crate::auth::RequestContext;
+use crate::auth::jwt::PrincipalType;
+use crate::domain::pagination::{self, CursorKey, Ordering, Page, PageArgs};
+use crate::error::{Context, Result};
+use crate::startup::AppState;
+use crate::tenancy;
+
+/// What one mutation did, as far as the audit log cares.
+#[derive(Debug, Default)]
+pub struct Trail {
+    /// Rows inserted, by table name, in order.
+    pub inserted: Vec<(&'static str, Uuid)>,
+    /// True when the mutation answered with user errors (nothing changed).
+    pub refused: bool,
+}
+
+tokio::task_local! {
+    static TRAIL: RefCell<Trail>;
+}
+
+/// Runs `work` with a fresh trail and returns both.
+pub async fn traced<F: std::future::Future>(work: F) -> (F::Output, Trail) {
+    TRAIL
+        .scope(RefCell::new(Trail::default()), async {
+            let out = work.await;
+            (out, TRAIL.with(|t| t.take()))
+        })
+        .await
+}
+
+/// Notes an inserted row (called by `tenancy::insert`).
+pub fn note_insert(table: &'static str, id: Uuid) {
+    let _ = TRAIL.try_with(|t| t.borrow_mut().inserted.push((table, id)));
+}
+
+/// Notes that the running mutation was refused with user errors.
+pub fn note_refused() {
+    let _ = TRAIL.try_with(|t| t.borrow_mut().refused = true);
+}
+
+/// One entry to append.
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub target: Option<(&'static str, Uuid)>,
+}
+
+/// Appends `entry` for the request's principal; callers without one are not logged here.
+pub async fn record<C: ConnectionTrait>(db: &C, ctx: &RequestContext, entry: Entry<'_>) -> Result<()> {
+    let Some(p) = ctx.principal.as_deref() else {
+        return Ok(());
+    };
+    let kind = match p.kind {
+        PrincipalType::User => "USER",
+        PrincipalType::ApiKey => "API_KEY",
+        PrincipalType::Review => "REVIEW",
+    };
+    tenancy::insert(
+        db,
+        p.organization_id,
+        audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            actor_kind: Set(kind.to_owned()),
+            actor_id: Set(Some(p.id)),
+            action: Set(entry.action.chars().take(80).collect()),
+            target_type: Set(entry.target.map(|(t, _)| t.to_owned())),
+            target_id: Set(entry.target.map(|(_, id)| id)),
+            request_id: Set(ctx.request_id.0.chars().take(80).collect()),
+            occurred_at: Set(Utc::now()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Which events to list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+fn by_time(m: &audit_event::Model) -> CursorKey {
+    CursorKey::Time(m.occurred_at)
+}
+
+/// The organization's audit events, newest first; for admins only.
+pub async fn list(
+    state: &AppState,
+    ctx: &RequestContext,
+    filter: &Filter,
+    args: &PageArgs,
+) -> Result<Page<audit_event::Model>> {
+    let select = filtered(ctx, filter)?;
+    let ordering = Ordering {
+        key: Some((
+            sea_orm::sea_query::Expr::col(audit_event::Column::OccurredAt),
+            by_time,
+        )),
+        descending: true,
+        tag: "time-desc",
+    };
+    pagination::fetch(&state.db, select, audit_event::Column::Id, &ordering, args).await
+}
+
+fn filtered(ctx: &RequestContext, filter: &Filter) -> Result<Select<audit_event::Entity>> {
+    let org = ctx.require(&[Role::Admin])?.organization_id;
+    let mut select = tenancy::select::<audit_event::Entity>(org);
+    if let Some(actor) = filter.actor_id {
+        select = select.filter(audit_event::Column::ActorId.eq(actor));
+    }
+    if let Some(action) = &filter.action {
+        select = select.filter(audit_event::Column::Action.eq(action.as_str()));
+    }
+    if let Some(since) = filter.since {
+        select = select.filter(audit_event::Column::OccurredAt.gte(since));
+    }
+    Ok(select)
+}
+
+/// The number of events `list` walks through.
+pub async fn count(state: &AppState, ctx: &RequestContext, filter: &Filter) -> Result<u64> {
+    filtered(ctx, filter)?
+        .count(&state.db)
+        .await
+        .context("counting audit events")
+}

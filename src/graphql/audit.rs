@@ -1,0 +1,249 @@
+//! The audit log in GraphQL: `auditEvents` for admins, and the extension that appends an
+//! event after every mutation field that succeeded.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
+use async_graphql::futures_util::FutureExt;
+use async_graphql::{Context, Enum, ID, InputObject, Object, ServerResult, Value, Variables};
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+
+use crate::auth::RequestContext;
+use crate::domain::audit::{self, Entry};
+use crate::graphql::connection::{self, Connection};
+use crate::graphql::ids::{self, Kind};
+use crate::graphql::parts;
+use crate::startup::AppState;
+
+/// The kind of a global id for each table the trail names.
+fn kind_of(table: &str) -> Option<Kind> {
+    Some(match table {
+        "membership" => Kind::Membership,
+        "API key" => Kind::ApiKey,
+        "leader" => Kind::Leader,
+        "team" => Kind::Team,
+        "framework" => Kind::Framework,
+        "behavior" => Kind::Behavior,
+        "indicator" => Kind::Indicator,
+        "cycle" => Kind::AssessmentCycle,
+        "assessment" => Kind::Assessment,
+        "review" => Kind::Review,
+        "plan" => Kind::DevelopmentPlan,
+        "goal" => Kind::Goal,
+        "action" => Kind::Action,
+        "supporter" => Kind::PlanSupporter,
+        "activity" => Kind::CheckIn,
+        _ => return None,
+    })
+}
+
+/// The table name of a kind, for targets named by the mutation's input.
+fn table_of(kind: Kind) -> Option<&'static str> {
+    [
+        "membership",
+        "API key",
+        "leader",
+        "team",
+        "framework",
+        "behavior",
+        "indicator",
+        "cycle",
+        "assessment",
+        "review",
+        "plan",
+        "goal",
+        "action",
+        "supporter",
+        "activity",
+    ]
+    .into_iter()
+    .find(|t| kind_of(t) == Some(kind))
+}
+
+/// The variables of the running request, for reading a mutation's input.
+pub struct RequestVariables(pub Variables);
+
+/// The first global id in the mutation's `input`: `id`, else the first `…Id` field.
+fn input_target(info: &ResolveInfo<'_>, vars: Option<&Variables>) -> Option<(&'static str, uuid::Uuid)> {
+    use async_graphql_value::Value as Ast;
+    let resolve = |v: &Ast| -> Option<Ast> {
+        match v {
+            Ast::Variable(name) => vars?.get(name).map(|c| c.clone().into_value()),
+            other => Some(other.clone()),
+        }
+    };
+    let input = resolve(&info.field.get_argument("input")?.node)?;
+    let Ast::Object(fields) = input else {
+        return None;
+    };
+    let candidates = fields
+        .get("id")
+        .into_iter()
+        .chain(fields.iter().filter(|(k, _)| k.ends_with("Id")).map(|(_, v)| v));
+    candidates.filter_map(resolve).find_map(|v| match v {
+        Ast::String(s) => {
+            let (kind, id) = ids::decode_any(&s).ok()?;
+            Some((table_of(kind)?, id))
+        }
+        _ => None,
+    })
+}
+
+struct AuditTrail;
+
+impl ExtensionFactory for AuditTrail {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AuditTrail)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for AuditTrail {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if info.parent_type != "Mutation" || info.path_node.parent.is_some() {
+            return next.run(ctx, info).await;
+        }
+        let action = info.name.to_owned();
+        let from_input = input_target(
+            &info,
+            ctx.data_opt::<RequestVariables>().map(|v| &v.0),
+        );
+        let (result, trail) = audit::traced(next.run(ctx, info)).await;
+        let (Some(rctx), Some(state)) = (
+            ctx.data_opt::<RequestContext>(),
+            ctx.data_opt::<Arc<AppState>>(),
+        ) else {
+            return result;
+        };
+        if result.is_ok() && !trail.refused {
+            let target = trail
+                .inserted
+                .iter()
+                .copied()
+                .find(|(t, _)| kind_of(t).is_some())
+                .or(from_input);
+            let entry = Entry {
+                action: &action,
+                target,
+            };
+            if let Err(e) = audit::record(&state.db, rctx, entry).await {
+                tracing::error!(error = %e.report(), action, "the audit event was not written");
+            }
+        }
+        result
+    }
+}
+
+/// The extension the schema carries to write the audit log.
+pub fn audit_trail() -> impl ExtensionFactory {
+    AuditTrail
+}
+
+/// Who made a change.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AuditActorKind {
+    User,
+    ApiKey,
+    /// An external rater's review token.
+    Review,
+}
+
+/// One change, as the audit log keeps it.
+pub struct AuditEvent(pub audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::AuditEvent, self.0.id)
+    }
+    async fn actor_kind(&self) -> AuditActorKind {
+        match self.0.actor_kind.as_str() {
+            "API_KEY" => AuditActorKind::ApiKey,
+            "REVIEW" => AuditActorKind::Review,
+            _ => AuditActorKind::User,
+        }
+    }
+    /// The global id of the user or API key that made the change.
+    async fn actor_id(&self) -> Option<ID> {
+        let kind = match self.0.actor_kind.as_str() {
+            "USER" => Kind::User,
+            "API_KEY" => Kind::ApiKey,
+            _ => Kind::Review,
+        };
+        self.0.actor_id.map(|id| ids::encode(kind, id))
+    }
+    /// The mutation, e.g. `createLeader`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The global id of the object changed or created, when there is one.
+    async fn target_id(&self) -> Option<ID> {
+        let kind = kind_of(self.0.target_type.as_deref()?)?;
+        self.0.target_id.map(|id| ids::encode(kind, id))
+    }
+    /// The GraphQL type of the target, e.g. `Leader`.
+    async fn target_type(&self) -> Option<&'static str> {
+        Some(kind_of(self.0.target_type.as_deref()?)?.type_name())
+    }
+    /// The request that made the change (the `x-request-id` its response carried).
+    async fn request_id(&self) -> &str {
+        &self.0.request_id
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct AuditEventFilter {
+    /// The global id of a user or API key.
+    actor_id: Option<ID>,
+    /// A mutation name, e.g. `createLeader`.
+    action: Option<String>,
+    /// Events at or after this time.
+    since: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The organization's audit log, newest first. ADMIN only.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditEventFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Connection<AuditEvent>> {
+        let (rctx, state) = parts(ctx);
+        let f = filter.unwrap_or_default();
+        let actor_id = match f.actor_id {
+            None => None,
+            Some(id) => Some(ids::decode_any(&id)?.1),
+        };
+        let filter = audit::Filter {
+            actor_id,
+            action: f.action,
+            since: f.since,
+        };
+        let args = connection::args(first, after, last, before)?;
+        let page = audit::list(state, rctx, &filter, &args).await?;
+        let (state, rctx) = (state.clone(), rctx.clone());
+        Ok(connection::from_page(page, AuditEvent, move || {
+            let (state, rctx, filter) = (state.clone(), rctx.clone(), filter.clone());
+            async move { audit::count(&state, &rctx, &filter).await }.boxed()
+        }))
+    }
+}

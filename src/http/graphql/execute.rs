@@ -1,0 +1,289 @@
+//! Running one operation: persisted queries, the limits checked before execution, the
+//! cost charged to the caller's budgets, the deadline, and `extensions.cost`.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use actix_web::http::StatusCode;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{ServerError, Value};
+use serde_json::json;
+
+use super::request::{MediaType, Refusal, refuse};
+use super::{Executed, errors_only};
+use crate::auth::RequestContext;
+use crate::graphql::ColeadSchema;
+use crate::graphql::audit::RequestVariables;
+use crate::graphql::cost::{Shape, actual_cost};
+use crate::http::metrics::Outcome;
+use crate::ratelimit::{Bucket, Charge, ThrottleStatus};
+use crate::startup::AppState;
+
+/// One operation's answer, before it joins the HTTP response.
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
+    pub(super) body: serde_json::Value,
+    pub(super) unauthenticated: bool,
+    /// Seconds to wait, when a rate limit refused the operation.
+    pub(super) retry_after: Option<u64>,
+}
+
+impl Answer {
+    fn new(status: StatusCode, body: serde_json::Value) -> Self {
+        Self {
+            status,
+            body,
+            unauthenticated: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// The buckets an operation is charged to: the principal's (or the client address's)
+/// and the organization's.
+fn budgets(state: &AppState, ctx: &RequestContext) -> Vec<Bucket> {
+    let Some(rates) = state.config.hardening.cost_budgets else {
+        return Vec::new();
+    };
+    match ctx.principal.as_deref() {
+        Some(p) => vec![
+            Bucket {
+                key: format!("cost:principal:{}", p.id),
+                rate: rates.principal,
+            },
+            Bucket {
+                key: format!("cost:org:{}", p.organization_id),
+                rate: rates.organization,
+            },
+        ],
+        None => vec![Bucket {
+            key: format!(
+                "cost:ip:{}",
+                ctx.client_ip.map(|ip| ip.to_string()).unwrap_or_default()
+            ),
+            rate: rates.principal,
+        }],
+    }
+}
+
+fn cost_json(requested: u64, actual: u64, throttle: Option<ThrottleStatus>) -> serde_json::Value {
+    json!({
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": throttle.map(|t| json!({
+            "maximumAvailable": t.maximum_available.floor() as u64,
+            "currentlyAvailable": t.currently_available.max(0.0).floor() as u64,
+            "restoreRate": t.restore_rate.floor() as u64,
+        })),
+    })
+}
+
+fn error(message: &str, code: &str) -> serde_json::Value {
+    json!({ "message": message, "extensions": { "code": code } })
+}
+
+/// Runs one operation of a request.
+pub(super) async fn execute(
+    schema: &ColeadSchema,
+    state: &AppState,
+    mut request: async_graphql::Request,
+    is_get: bool,
+    ctx: RequestContext,
+    media: MediaType,
+) -> Result<Answer, Refusal> {
+    let started = Instant::now();
+    let request_error_status = match media {
+        MediaType::GraphQlResponseJson => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    };
+    let metrics = &state.metrics;
+    let operation_name = request.operation_name.clone();
+    let observe = |outcome: Outcome| {
+        metrics.observe(operation_name.as_deref(), outcome, started.elapsed());
+    };
+    if let Err(refused) = state.persisted.resolve(&mut request) {
+        observe(Outcome::Rejected);
+        let body = json!({ "errors": [error(refused.message, refused.code)] });
+        return Ok(Answer::new(request_error_status, body));
+    }
+    if request.query.is_empty() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "the request has no `query`",
+        ));
+    }
+    // The variables step aside while the parsed document borrows the request.
+    let variables = std::mem::take(&mut request.variables);
+    let analyzed = match request.parsed_query() {
+        Ok(doc) => Ok((
+            operation_type(doc, operation_name.as_deref()),
+            state
+                .schema_index
+                .analyze(doc, operation_name.as_deref(), &variables),
+        )),
+        Err(err) => Err(err),
+    };
+    request.variables = variables;
+    let (op_type, shape) = match analyzed {
+        Ok(found) => found,
+        Err(err) => {
+            observe(Outcome::Rejected);
+            return Ok(Answer::new(request_error_status, errors_only(vec![err])));
+        }
+    };
+    if is_get
+        && matches!(
+            op_type,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        )
+    {
+        return Err(refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_USER_INPUT",
+            "mutations are only accepted over POST",
+        ));
+    }
+    let shape = shape.unwrap_or_default();
+    if let Some(body) = too_complex(state, &shape) {
+        observe(Outcome::Rejected);
+        return Ok(Answer::new(request_error_status, body));
+    }
+    let buckets = budgets(state, &ctx);
+    let throttle = if buckets.is_empty() {
+        None
+    } else {
+        match state.limiter.charge(&buckets, shape.cost).await {
+            Charge::Granted(status) => Some(status),
+            Charge::Refused {
+                status,
+                retry_after,
+            } => {
+                observe(Outcome::RateLimited);
+                let secs = crate::error::retry_after_secs(retry_after);
+                let mut err = error(
+                    &format!("the query cost budget is spent; retry in {secs} s"),
+                    "RATE_LIMITED",
+                );
+                err["extensions"]["retryAfter"] = json!(secs);
+                let body = json!({
+                    "errors": [err],
+                    "extensions": { "cost": cost_json(shape.cost, 0, Some(status)) },
+                });
+                let mut answer = Answer::new(StatusCode::TOO_MANY_REQUESTS, body);
+                answer.retry_after = Some(secs);
+                return Ok(answer);
+            }
+        }
+    };
+    let executed = Executed::default();
+    let mut request =
+        crate::graphql::request_data(request, state, ctx).data(executed.clone());
+    if op_type == Some(OperationType::Mutation) {
+        let vars = RequestVariables(request.variables.clone());
+        request = request.data(vars);
+    }
+    let deadline = state.config.hardening.request_timeout;
+    let Ok(response) = tokio::time::timeout(deadline, schema.execute(request)).await else {
+        observe(Outcome::Timeout);
+        let body = json!({
+            "errors": [error("the request took too long and was cancelled", "TIMEOUT")],
+            "extensions": { "cost": cost_json(shape.cost, shape.cost, throttle) },
+        });
+        return Ok(Answer::new(StatusCode::GATEWAY_TIMEOUT, body));
+    };
+    if !executed.0.load(Ordering::Acquire) {
+        observe(Outcome::Rejected);
+        return Ok(Answer::new(
+            request_error_status,
+            errors_only(response.errors),
+        ));
+    }
+    let unauthenticated = response
+        .errors
+        .iter()
+        .any(|e| code_of(e) == Some("UNAUTHENTICATED"));
+    let retry_after = response.errors.iter().find_map(retry_after_of);
+    observe(if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    });
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    let actual = actual_cost(body.get("data"), shape.mutation_fields).min(shape.cost);
+    let unused = shape.cost - actual;
+    let throttle = match throttle {
+        Some(mut t) if unused > 0 => {
+            state.limiter.refund(&buckets, unused).await;
+            t.currently_available = (t.currently_available + unused as f64).min(t.maximum_available);
+            Some(t)
+        }
+        other => other,
+    };
+    if let Some(obj) = body.as_object_mut() {
+        let ext = obj.entry("extensions").or_insert_with(|| json!({}));
+        ext["cost"] = cost_json(shape.cost, actual, throttle);
+    }
+    Ok(Answer {
+        status: StatusCode::OK,
+        body,
+        unauthenticated,
+        retry_after,
+    })
+}
+
+/// The refusal of an operation over one of the limits, or `None`.
+fn too_complex(state: &AppState, shape: &Shape) -> Option<serde_json::Value> {
+    let (what, value, max) = shape.exceeded(&state.config.hardening.limits)?;
+    state.metrics.too_complex();
+    let shown = if value == u64::MAX {
+        "too large to count".to_owned()
+    } else {
+        value.to_string()
+    };
+    let mut err = error(
+        &format!("the operation's {what} is {shown}, above the limit of {max}"),
+        "QUERY_TOO_COMPLEX",
+    );
+    err["extensions"]["limit"] = json!(what);
+    err["extensions"]["value"] = json!(value);
+    err["extensions"]["maximum"] = json!(max);
+    Some(json!({
+        "errors": [err],
+        "extensions": {
+            "cost": cost_json(shape.cost, 0, None),
+            "limits": {
+                "depth": shape.depth,
+                "aliases": shape.aliases,
+                "rootFields": shape.root_fields,
+                "directives": shape.directives,
+            },
+        },
+    }))
+}
+
+pub(super) fn code_of(e: &ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+fn retry_after_of(e: &ServerError) -> Option<u64> {
+    if code_of(e) != Some("RATE_LIMITED") {
+        return None;
+    }
+    match e.extensions.as_ref()?.get("retryAfter")? {
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    use async_graphql::parser::types::DocumentOperations;
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}

@@ -1,0 +1,171 @@
+//! `GET /metrics` in the Prometheus text format: GraphQL requests by operation name and
+//! outcome, their latency, refusals by the limits, the database pool and the outbox.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::startup::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+/// Most distinct operation names tracked; later names are counted as `other`, so that
+/// clients cannot grow the metrics without bound.
+const MAX_OPERATIONS: usize = 200;
+
+/// How a GraphQL operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Ran without errors.
+    Ok,
+    /// Ran, with errors in the response.
+    Error,
+    /// Refused before running: unparsable, invalid, or over a limit.
+    Rejected,
+    /// Refused by the rate limit.
+    RateLimited,
+    /// Cancelled at the deadline.
+    Timeout,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Rejected => "rejected",
+            Outcome::RateLimited => "rate_limited",
+            Outcome::Timeout => "timeout",
+        }
+    }
+}
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+struct Operations {
+    requests: HashMap<(String, Outcome), u64>,
+    latency: HashMap<String, Histogram>,
+}
+
+/// The counters of one process.
+#[derive(Default)]
+pub struct Metrics {
+    operations: Mutex<Operations>,
+    rate_limited: AtomicU64,
+    too_complex: AtomicU64,
+}
+
+impl Metrics {
+    /// Records one operation.
+    pub fn observe(&self, operation: Option<&str>, outcome: Outcome, elapsed: Duration) {
+        let mut ops = self.operations.lock().unwrap_or_else(|p| p.into_inner());
+        let mut name = operation.unwrap_or("anonymous");
+        if !ops.latency.contains_key(name) && ops.latency.len() >= MAX_OPERATIONS {
+            name = "other";
+        }
+        *ops.requests.entry((name.to_owned(), outcome)).or_default() += 1;
+        let h = ops.latency.entry(name.to_owned()).or_default();
+        let secs = elapsed.as_secs_f64();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += secs;
+        if outcome == Outcome::RateLimited {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a refusal by a rate limit outside GraphQL operations' own (logins).
+    pub fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an operation refused by a query limit.
+    pub fn too_complex(&self) {
+        self.too_complex.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render(&self, out: &mut String) {
+        let ops = self.operations.lock().unwrap_or_else(|p| p.into_inner());
+        out.push_str("# HELP colead_graphql_requests_total GraphQL operations by name and outcome.\n# TYPE colead_graphql_requests_total counter\n");
+        let mut requests: Vec<_> = ops.requests.iter().collect();
+        requests.sort_by(|a, b| (&a.0.0, a.0.1.as_str()).cmp(&(&b.0.0, b.0.1.as_str())));
+        for ((name, outcome), n) in requests {
+            let _ = writeln!(
+                out,
+                "colead_graphql_requests_total{{operation=\"{}\",outcome=\"{}\"}} {n}",
+                escape(name),
+                outcome.as_str()
+            );
+        }
+        out.push_str("# HELP colead_graphql_request_duration_seconds Time to answer a GraphQL operation.\n# TYPE colead_graphql_request_duration_seconds histogram\n");
+        let mut latency: Vec<_> = ops.latency.iter().collect();
+        latency.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, h) in latency {
+            let name = escape(name);
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "colead_graphql_request_duration_seconds_bucket{{operation=\"{name}\",le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "colead_graphql_request_duration_seconds_bucket{{operation=\"{name}\",le=\"+Inf\"}} {}\ncolead_graphql_request_duration_seconds_sum{{operation=\"{name}\"}} {}\ncolead_graphql_request_duration_seconds_count{{operation=\"{name}\"}} {}",
+                h.count, h.sum, h.count
+            );
+        }
+        let _ = write!(
+            out,
+            "# HELP colead_rate_limited_total Operations and login attempts refused by a rate limit.\n# TYPE colead_rate_limited_total counter\ncolead_rate_limited_total {}\n# HELP colead_query_too_complex_total Operations refused by a query limit.\n# TYPE colead_query_too_complex_total counter\ncolead_query_too_complex_total {}\n",
+            self.rate_limited.load(Ordering::Relaxed),
+            self.too_complex.load(Ordering::Relaxed)
+        );
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `GET /metrics`.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let mut out = String::with_capacity(4096);
+    state.metrics.render(&mut out);
+    let (open, idle) = crate::db::pool_usage(&state.db);
+    let _ = write!(
+        out,
+        "# HELP colead_db_pool_connections Open database connections.\n# TYPE colead_db_pool_connections gauge\ncolead_db_pool_connections {open}\n# HELP colead_db_pool_idle_connections Idle database connections.\n# TYPE colead_db_pool_idle_connections gauge\ncolead_db_pool_idle_connections {idle}\n# HELP colead_db_pool_max_connections The pool's size limit.\n# TYPE colead_db_pool_max_connections gauge\ncolead_db_pool_max_connections {}\n# HELP colead_sql_statements_total SQL statements run.\n# TYPE colead_sql_statements_total counter\ncolead_sql_statements_total {}\n",
+        state.config.max_connections,
+        state.statements.load(Ordering::Relaxed)
+    );
+    // The outbox is the webhook queue: events recorded and waiting for delivery.
+    if let Ok(depth) = crate::domain::outbox::pending(&state.db).await {
+        let _ = write!(
+            out,
+            "# HELP colead_webhook_queue_depth Outbox events waiting for delivery.\n# TYPE colead_webhook_queue_depth gauge\ncolead_webhook_queue_depth {depth}\n"
+        );
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
+        .body(out)
+}
