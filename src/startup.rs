@@ -12,12 +12,12 @@ use crate::auth::PrincipalCache;
 use crate::auth::external::ExternalIdp;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::error::{Context, Result};
 use crate::graphql::cost::SchemaIndex;
+use crate::graphql::{self, ColeadSchema};
 use crate::http::graphql::PersistedStore;
 use crate::http::metrics::Metrics;
 use crate::ratelimit::{Limiter, RedisStore};
-use crate::error::{Context, Result};
-use crate::graphql::{self, ColeadSchema};
 use crate::{db, http, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
@@ -51,7 +51,8 @@ pub type SharedSchema = web::Data<ColeadSchema>;
 impl Application {
     /// Connects to the database (migrating when configured), binds and wires the routes.
     pub async fn build(config: Config) -> Result<Self> {
-        let db = db::connect_with(&config.database_url, db::PoolOptions::from_config(&config)).await?;
+        let db =
+            db::connect_with(&config.database_url, db::PoolOptions::from_config(&config)).await?;
         if config.auto_migrate {
             db::migrate(&db).await?;
         }
@@ -78,9 +79,9 @@ impl Application {
         let jwt = JwtKeys::from_config(&config)?;
         let idp = config.idp.clone().map(ExternalIdp::new);
         let redis = match &config.hardening.redis_url {
-            Some(url) => Some(
-                RedisStore::new(url, "colead:rl:").context("reading COLEAD_REDIS_URL")?,
-            ),
+            Some(url) => {
+                Some(RedisStore::new(url, "colead:rl:").context("reading COLEAD_REDIS_URL")?)
+            }
             None => None,
         };
         let persisted = PersistedStore::from_config(&config.hardening.persisted_queries)?;

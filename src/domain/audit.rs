@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 use entity::enums::Role;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, Select};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, Select,
+};
 use uuid::Uuid;
 
 use crate::auth::RequestContext;
@@ -59,7 +61,11 @@ pub struct Entry<'a> {
 }
 
 /// Appends `entry` for the request's principal; callers without one are not logged here.
-pub async fn record<C: ConnectionTrait>(db: &C, ctx: &RequestContext, entry: Entry<'_>) -> Result<()> {
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    ctx: &RequestContext,
+    entry: Entry<'_>,
+) -> Result<()> {
     let Some(p) = ctx.principal.as_deref() else {
         return Ok(());
     };

@@ -67,7 +67,10 @@ fn table_of(kind: Kind) -> Option<&'static str> {
 pub struct RequestVariables(pub Variables);
 
 /// The first global id in the mutation's `input`: `id`, else the first `…Id` field.
-fn input_target(info: &ResolveInfo<'_>, vars: Option<&Variables>) -> Option<(&'static str, uuid::Uuid)> {
+fn input_target(
+    info: &ResolveInfo<'_>,
+    vars: Option<&Variables>,
+) -> Option<(&'static str, uuid::Uuid)> {
     use async_graphql_value::Value as Ast;
     let resolve = |v: &Ast| -> Option<Ast> {
         match v {
@@ -79,10 +82,12 @@ fn input_target(info: &ResolveInfo<'_>, vars: Option<&Variables>) -> Option<(&'s
     let Ast::Object(fields) = input else {
         return None;
     };
-    let candidates = fields
-        .get("id")
-        .into_iter()
-        .chain(fields.iter().filter(|(k, _)| k.ends_with("Id")).map(|(_, v)| v));
+    let candidates = fields.get("id").into_iter().chain(
+        fields
+            .iter()
+            .filter(|(k, _)| k.ends_with("Id"))
+            .map(|(_, v)| v),
+    );
     candidates.filter_map(resolve).find_map(|v| match v {
         Ast::String(s) => {
             let (kind, id) = ids::decode_any(&s).ok()?;
@@ -112,10 +117,7 @@ impl Extension for AuditTrail {
             return next.run(ctx, info).await;
         }
         let action = info.name.to_owned();
-        let from_input = input_target(
-            &info,
-            ctx.data_opt::<RequestVariables>().map(|v| &v.0),
-        );
+        let from_input = input_target(&info, ctx.data_opt::<RequestVariables>().map(|v| &v.0));
         let (result, trail) = audit::traced(next.run(ctx, info)).await;
         let (Some(rctx), Some(state)) = (
             ctx.data_opt::<RequestContext>(),

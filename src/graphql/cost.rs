@@ -10,8 +10,8 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType,
-    Selection, SelectionSet, TypeKind, TypeSystemDefinition,
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Name, Variables};
 use async_graphql_value::Value;
@@ -54,6 +54,8 @@ pub struct Shape {
     pub root_fields: u64,
     pub directives: u64,
     pub mutation_fields: u64,
+    /// True when the operation asks for `__schema` or `__type`.
+    pub introspection: bool,
 }
 
 impl Shape {
@@ -245,6 +247,9 @@ impl<'a> Walk<'a> {
             }
         }
         let name = field.name.node.as_str();
+        if name == "__schema" || name == "__type" {
+            self.shape.introspection = true;
+        }
         if name.starts_with("__") {
             // Introspection is bounded by the schema itself: one unit, not walked.
             return u64::from(name != "__typename");

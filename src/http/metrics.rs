@@ -166,6 +166,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         );
     }
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        ))
         .body(out)
 }

@@ -75,10 +75,13 @@ impl RedisStore {
             return Err("Redis was unreachable moments ago".to_owned());
         }
         guard.1 = Some(tokio::time::Instant::now());
-        let conn = tokio::time::timeout(ANSWER_WITHIN * 4, ConnectionManager::new(self.client.clone()))
-            .await
-            .map_err(|_| "connecting to Redis timed out".to_owned())?
-            .map_err(|e| format!("connecting to Redis: {e}"))?;
+        let conn = tokio::time::timeout(
+            ANSWER_WITHIN * 4,
+            ConnectionManager::new(self.client.clone()),
+        )
+        .await
+        .map_err(|_| "connecting to Redis timed out".to_owned())?
+        .map_err(|e| format!("connecting to Redis: {e}"))?;
         guard.0 = Some(conn.clone());
         Ok(conn)
     }

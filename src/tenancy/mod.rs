@@ -13,13 +13,14 @@ mod sql;
 pub use sql::{HeatmapKey, HeatmapSums, heatmap_sums, reporting_lines};
 
 use entity::{
-    action, api_key, assessment, assessment_cycle, audit_event, behavior, comment, development_plan, framework,
-    goal, indicator, invitation, leader, membership, organization, outbox_event, plan_activity,
-    plan_supporter, rating, refresh_token, result_aggregate, review, team, team_member, user,
+    action, api_key, assessment, assessment_cycle, audit_event, behavior, comment,
+    development_plan, framework, goal, indicator, invitation, leader, membership, organization,
+    outbox_event, plan_activity, plan_supporter, rating, refresh_token, result_aggregate, review,
+    team, team_member, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ModelTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
-    QueryFilter, Select, UpdateMany, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
+    ModelTrait, QueryFilter, Select, UpdateMany, Value,
 };
 use uuid::Uuid;
 
@@ -211,9 +212,7 @@ where
             format!("saving a {name}"),
         )
     })?;
-    if let Value::Uuid(Some(id)) =
-        inserted.get(<A::Entity as TenantEntity>::id_column())
-    {
+    if let Value::Uuid(Some(id)) = inserted.get(<A::Entity as TenantEntity>::id_column()) {
         crate::domain::audit::note_insert(name, id);
     }
     Ok(inserted)

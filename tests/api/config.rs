@@ -32,6 +32,53 @@ fn production_requires_a_secret_and_turns_graphiql_off() {
     ])
     .unwrap();
     assert!(!c.graphiql && !c.jwt_secret_generated);
+    assert!(
+        !c.hardening.introspection,
+        "introspection is off in production"
+    );
+    let c = load(&[
+        ("COLEAD_ENV", "production"),
+        ("COLEAD_JWT_SECRET", &"s".repeat(40)),
+        ("COLEAD_INTROSPECTION", "on"),
+    ])
+    .unwrap();
+    assert!(c.hardening.introspection, "unless configured on");
+}
+
+#[test]
+fn hardening_defaults_and_switches() {
+    let c = load(&[]).unwrap();
+    let h = &c.hardening;
+    assert!(h.introspection);
+    assert_eq!(
+        (
+            h.limits.depth,
+            h.limits.cost,
+            h.limits.aliases,
+            h.limits.root_fields
+        ),
+        (12, 10_000, 100, 50)
+    );
+    let budgets = h.cost_budgets.unwrap();
+    assert_eq!(
+        (budgets.principal.maximum, budgets.principal.restore_rate),
+        (20_000.0, 1_000.0)
+    );
+    assert_eq!(h.request_timeout.as_millis(), 15_000);
+    assert!(h.cors_origins.is_empty() && h.redis_url.is_none());
+    let c = load(&[
+        ("COLEAD_RATE_LIMIT", "off"),
+        (
+            "COLEAD_CORS_ORIGINS",
+            "https://a.example.com, https://b.example.com/",
+        ),
+    ])
+    .unwrap();
+    assert!(c.hardening.cost_budgets.is_none());
+    assert_eq!(
+        c.hardening.cors_origins,
+        ["https://a.example.com", "https://b.example.com"]
+    );
 }
 
 #[test]
@@ -45,6 +92,12 @@ fn each_invalid_value_names_its_variable() {
         ("COLEAD_AUTO_MIGRATE", "2"),
         ("COLEAD_LOG", "info,[bad"),
         ("COLEAD_ACCESS_TOKEN_TTL_SECS", "-5"),
+        ("COLEAD_MAX_QUERY_DEPTH", "0"),
+        ("COLEAD_RATE_LIMIT_BUCKET", "10"),
+        ("COLEAD_RATE_LIMIT", "sometimes"),
+        ("COLEAD_PERSISTED_QUERIES", "always"),
+        ("COLEAD_CORS_ORIGINS", "app.example.com"),
+        ("COLEAD_REQUEST_TIMEOUT_MS", "soon"),
     ] {
         let err = load(&[(var, value)]).unwrap_err();
         assert_eq!(err.variable, var, "{value}");

@@ -99,6 +99,13 @@ pub fn test_config(database_url: &str) -> Config {
     .expect("test config")
 }
 
+/// The server's pool settings, at most 5 connections.
+fn pool_options(config: &Config) -> colead::db::PoolOptions {
+    let mut pool = colead::db::PoolOptions::from_config(config);
+    pool.max_connections = pool.max_connections.min(5);
+    pool
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -110,7 +117,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     config.jwt_secret = Secret::new(JWT_SECRET);
     colead::telemetry::init(&config);
-    let db = colead::db::connect(&url, 5).await.expect("connect");
+    let db = colead::db::connect_with(&config.database_url, pool_options(&config))
+        .await
+        .expect("connect");
     colead::db::migrate(&db).await.expect("migrate");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::with_listener(config, db.clone(), listener).expect("build app");

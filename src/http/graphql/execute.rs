@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Value};
 use serde_json::json;
 
@@ -98,11 +98,13 @@ pub(super) async fn execute(
     };
     let metrics = &state.metrics;
     let operation_name = request.operation_name.clone();
-    let observe = |outcome: Outcome| {
-        metrics.observe(operation_name.as_deref(), outcome, started.elapsed());
+    // Metrics name an operation as the request does, or as its only operation does.
+    let mut label = operation_name.clone();
+    let observe = |label: &Option<String>, outcome: Outcome| {
+        metrics.observe(label.as_deref(), outcome, started.elapsed());
     };
     if let Err(refused) = state.persisted.resolve(&mut request) {
-        observe(Outcome::Rejected);
+        observe(&label, Outcome::Rejected);
         let body = json!({ "errors": [error(refused.message, refused.code)] });
         return Ok(Answer::new(request_error_status, body));
     }
@@ -117,7 +119,15 @@ pub(super) async fn execute(
     let variables = std::mem::take(&mut request.variables);
     let analyzed = match request.parsed_query() {
         Ok(doc) => Ok((
-            operation_type(doc, operation_name.as_deref()),
+            {
+                if label.is_none()
+                    && let DocumentOperations::Multiple(ops) = &doc.operations
+                    && ops.len() == 1
+                {
+                    label = ops.keys().next().map(|n| n.to_string());
+                }
+                operation_type(doc, operation_name.as_deref())
+            },
             state
                 .schema_index
                 .analyze(doc, operation_name.as_deref(), &variables),
@@ -128,7 +138,7 @@ pub(super) async fn execute(
     let (op_type, shape) = match analyzed {
         Ok(found) => found,
         Err(err) => {
-            observe(Outcome::Rejected);
+            observe(&label, Outcome::Rejected);
             return Ok(Answer::new(request_error_status, errors_only(vec![err])));
         }
     };
@@ -145,8 +155,14 @@ pub(super) async fn execute(
         ));
     }
     let shape = shape.unwrap_or_default();
+    if shape.introspection && !state.config.hardening.introspection {
+        observe(&label, Outcome::Rejected);
+        let body =
+            json!({ "errors": [error("introspection is disabled on this server", "FORBIDDEN")] });
+        return Ok(Answer::new(request_error_status, body));
+    }
     if let Some(body) = too_complex(state, &shape) {
-        observe(Outcome::Rejected);
+        observe(&label, Outcome::Rejected);
         return Ok(Answer::new(request_error_status, body));
     }
     let buckets = budgets(state, &ctx);
@@ -159,7 +175,7 @@ pub(super) async fn execute(
                 status,
                 retry_after,
             } => {
-                observe(Outcome::RateLimited);
+                observe(&label, Outcome::RateLimited);
                 let secs = crate::error::retry_after_secs(retry_after);
                 let mut err = error(
                     &format!("the query cost budget is spent; retry in {secs} s"),
@@ -177,15 +193,14 @@ pub(super) async fn execute(
         }
     };
     let executed = Executed::default();
-    let mut request =
-        crate::graphql::request_data(request, state, ctx).data(executed.clone());
+    let mut request = crate::graphql::request_data(request, state, ctx).data(executed.clone());
     if op_type == Some(OperationType::Mutation) {
         let vars = RequestVariables(request.variables.clone());
         request = request.data(vars);
     }
     let deadline = state.config.hardening.request_timeout;
     let Ok(response) = tokio::time::timeout(deadline, schema.execute(request)).await else {
-        observe(Outcome::Timeout);
+        observe(&label, Outcome::Timeout);
         let body = json!({
             "errors": [error("the request took too long and was cancelled", "TIMEOUT")],
             "extensions": { "cost": cost_json(shape.cost, shape.cost, throttle) },
@@ -193,7 +208,7 @@ pub(super) async fn execute(
         return Ok(Answer::new(StatusCode::GATEWAY_TIMEOUT, body));
     };
     if !executed.0.load(Ordering::Acquire) {
-        observe(Outcome::Rejected);
+        observe(&label, Outcome::Rejected);
         return Ok(Answer::new(
             request_error_status,
             errors_only(response.errors),
@@ -204,18 +219,22 @@ pub(super) async fn execute(
         .iter()
         .any(|e| code_of(e) == Some("UNAUTHENTICATED"));
     let retry_after = response.errors.iter().find_map(retry_after_of);
-    observe(if response.errors.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Error
-    });
+    observe(
+        &label,
+        if response.errors.is_empty() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        },
+    );
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     let actual = actual_cost(body.get("data"), shape.mutation_fields).min(shape.cost);
     let unused = shape.cost - actual;
     let throttle = match throttle {
         Some(mut t) if unused > 0 => {
             state.limiter.refund(&buckets, unused).await;
-            t.currently_available = (t.currently_available + unused as f64).min(t.maximum_available);
+            t.currently_available =
+                (t.currently_available + unused as f64).min(t.maximum_available);
             Some(t)
         }
         other => other,
@@ -280,7 +299,6 @@ fn retry_after_of(e: &ServerError) -> Option<u64> {
 }
 
 fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
-    use async_graphql::parser::types::DocumentOperations;
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),

@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::ServerError;
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use serde_json::json;
 
 use crate::auth;
