@@ -15,11 +15,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     colead::telemetry::init(&config);
-    match cli::run(cli, config).await {
+    let code = match cli::run(cli, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("colead: {}", e.report());
             std::process::ExitCode::FAILURE
         }
-    }
+    };
+    // The exporter's blocking flush must not run on a runtime worker.
+    let _ = tokio::task::spawn_blocking(colead::telemetry::shutdown).await;
+    code
 }

@@ -22,18 +22,73 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// Installs the global subscriber: human-readable in development, JSON in production.
-/// Safe to call more than once (later calls are ignored), which tests rely on.
+/// The OpenTelemetry pipeline, kept to flush its last spans at exit.
+static TRACER_PROVIDER: std::sync::OnceLock<opentelemetry_sdk::trace::SdkTracerProvider> =
+    std::sync::OnceLock::new();
+
+/// Installs the global subscriber: human-readable in development, JSON in production,
+/// plus an OpenTelemetry (OTLP over HTTP) exporter of the spans when
+/// `COLEAD_OTLP_ENDPOINT` is set. Safe to call more than once (later calls are ignored),
+/// which tests rely on.
 pub fn init(config: &Config) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if config.is_production() {
-        builder.json().flatten_event(true).try_init()
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = if config.is_production() {
+        fmt.json().flatten_event(true).boxed()
     } else {
-        builder.try_init()
+        fmt.boxed()
     };
+    let otel = config.otlp_endpoint.as_deref().and_then(otel_layer);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel)
+        .try_init();
+}
+
+fn otel_layer<S>(endpoint: &str) -> Option<impl tracing_subscriber::Layer<S>>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::WithExportConfig;
+    if TRACER_PROVIDER.get().is_some() {
+        return None;
+    }
+    let exporter = match opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(endpoint)
+        .build()
+    {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("colead: the OpenTelemetry exporter could not start: {e}");
+            return None;
+        }
+    };
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(
+            opentelemetry_sdk::Resource::builder()
+                .with_service_name("colead")
+                .build(),
+        )
+        .build();
+    let tracer = provider.tracer("colead");
+    let _ = TRACER_PROVIDER.set(provider);
+    Some(tracing_opentelemetry::layer().with_tracer(tracer))
+}
+
+/// Sends the spans still buffered to the OpenTelemetry collector (at exit).
+pub fn shutdown() {
+    if let Some(provider) = TRACER_PROVIDER.get()
+        && let Err(e) = provider.shutdown()
+    {
+        eprintln!("colead: flushing OpenTelemetry spans failed: {e}");
+    }
 }
 
 /// A client-supplied id is kept when it is short and printable; otherwise a new one is made.

@@ -65,6 +65,8 @@ pub struct Config {
     pub idp: Option<IdpConfig>,
     /// Query limits, rate limits, timeouts and the other protections.
     pub hardening: Hardening,
+    /// Where spans go over OTLP/HTTP, e.g. `http://collector:4318/v1/traces`.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// The algorithm of tokens the service issues.
@@ -199,8 +201,25 @@ impl Config {
         tracing_subscriber::EnvFilter::try_new(&log)
             .map_err(|e| invalid("COLEAD_LOG", format!("not a valid log filter: {e}")))?;
         let hardening = Hardening::from_lookup(&get, production)?;
+        let otlp_endpoint = get("COLEAD_OTLP_ENDPOINT").map(|e| {
+            let e = e.trim().trim_end_matches('/').to_owned();
+            if e.ends_with("/v1/traces") {
+                e
+            } else {
+                format!("{e}/v1/traces")
+            }
+        });
+        if let Some(e) = &otlp_endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            return Err(invalid(
+                "COLEAD_OTLP_ENDPOINT",
+                format!("'{e}' is not an http(s) URL"),
+            ));
+        }
         Ok(Self {
             hardening,
+            otlp_endpoint,
             database_url,
             bind,
             env,

@@ -147,9 +147,10 @@ impl Limiter {
         if let Some(redis) = &self.redis {
             match redis.charge(buckets, cost).await {
                 Ok(charge) => return charge,
-                Err(e) => {
+                Err(Some(e)) => {
                     tracing::warn!(error = %e, "rate limits fall back to this process: Redis failed");
                 }
+                Err(None) => {}
             }
         }
         self.local.charge(buckets, cost)

@@ -66,13 +66,15 @@ impl RedisStore {
         })
     }
 
-    async fn connection(&self) -> Result<ConnectionManager, String> {
+    /// The connection, or why there is none; `None` when a recent attempt failed (that
+    /// failure was already logged).
+    async fn connection(&self) -> Result<ConnectionManager, Option<String>> {
         let mut guard = self.conn.lock().await;
         if let Some(conn) = &guard.0 {
             return Ok(conn.clone());
         }
         if guard.1.is_some_and(|at| at.elapsed() < RECONNECT_EVERY) {
-            return Err("Redis was unreachable moments ago".to_owned());
+            return Err(None);
         }
         guard.1 = Some(tokio::time::Instant::now());
         let conn = tokio::time::timeout(
@@ -86,9 +88,13 @@ impl RedisStore {
         Ok(conn)
     }
 
-    pub(super) async fn charge(&self, buckets: &[Bucket], cost: f64) -> Result<Charge, String> {
+    pub(super) async fn charge(
+        &self,
+        buckets: &[Bucket],
+        cost: f64,
+    ) -> Result<Charge, Option<String>> {
         let Some(first) = buckets.first() else {
-            return Err("no bucket to charge".to_owned());
+            return Err(Some("no bucket to charge".to_owned()));
         };
         let mut conn = self.connection().await?;
         let mut call = self.script.prepare_invoke();
@@ -101,8 +107,8 @@ impl RedisStore {
         let (ok, available, wait): (i64, String, String) =
             tokio::time::timeout(ANSWER_WITHIN, call.invoke_async(&mut conn))
                 .await
-                .map_err(|_| "Redis did not answer in time".to_owned())?
-                .map_err(|e| format!("running the bucket script: {e}"))?;
+                .map_err(|_| Some("Redis did not answer in time".to_owned()))?
+                .map_err(|e| Some(format!("running the bucket script: {e}")))?;
         let status = ThrottleStatus {
             maximum_available: first.rate.maximum,
             currently_available: available.parse().unwrap_or(0.0),

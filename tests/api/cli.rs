@@ -93,3 +93,87 @@ fn the_demo_and_token_commands_run_from_the_binary() {
     ]);
     assert!(!out.status.success());
 }
+
+/// Accepts one HTTP request on `listener` and answers 200; returns its head and body.
+fn receive_one(listener: std::net::TcpListener) -> (String, Vec<u8>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let (stream, _) = listener.accept().unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let mut stream = stream;
+    stream
+        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    (head, body)
+}
+
+#[test]
+fn spans_are_exported_over_otlp_when_an_endpoint_is_configured() {
+    let collector = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", collector.local_addr().unwrap());
+    let received = std::thread::spawn(move || receive_one(collector));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_colead"))
+        .arg("serve")
+        .env(
+            "COLEAD_DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.path().join("otel.db").display()),
+        )
+        .env("COLEAD_JWT_SECRET", crate::helpers::JWT_SECRET)
+        .env("COLEAD_BIND", format!("127.0.0.1:{port}"))
+        .env("COLEAD_LOG", "info")
+        .env("COLEAD_OTLP_ENDPOINT", &endpoint)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::blocking::get(&health).is_ok_and(|r| r.status().is_success()) {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "the server did not start");
+    // SIGTERM: a graceful stop flushes the spans still buffered.
+    std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let (head, body) = received.join().unwrap();
+    let _ = server.wait();
+    assert!(head.starts_with("POST /v1/traces "), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("application/x-protobuf"),
+        "{head}"
+    );
+    let body = String::from_utf8_lossy(&body);
+    assert!(
+        body.contains("colead") && body.contains("request") && body.contains("/healthz"),
+        "{body}"
+    );
+}

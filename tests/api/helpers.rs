@@ -22,7 +22,12 @@ pub struct TestApp {
 /// The per-test database, removed when the test ends.
 enum Store {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another instance's database, owned by the first.
+    Shared,
 }
 
 impl Drop for Store {
@@ -132,6 +137,24 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         db,
         state,
         _store: store,
+    }
+}
+
+/// A second server on the same database and configuration, as another instance behind
+/// a load balancer would be.
+pub async fn another_instance(app: &TestApp) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let config = app.state.config.clone();
+    let instance = Application::with_listener(config, app.db.clone(), listener).expect("build app");
+    let address = format!("http://127.0.0.1:{}", instance.port());
+    let state = instance.state();
+    tokio::spawn(instance.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db: app.db.clone(),
+        state,
+        _store: Store::Shared,
     }
 }
 

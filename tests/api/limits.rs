@@ -424,3 +424,54 @@ async fn introspection_and_suggestions_are_off_in_production() {
     .await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 }
+
+/// Redis for the shared-budget tests: TEST_REDIS_URL, else the local default.
+fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+#[tokio::test]
+async fn with_redis_two_instances_share_one_budget() {
+    let url = redis_url();
+    let app = spawn_app_with(move |c| {
+        small_budget(c);
+        c.hardening
+            .cost_budgets
+            .as_mut()
+            .unwrap()
+            .principal
+            .restore_rate = 0.5;
+        c.hardening.redis_url = Some(url);
+    })
+    .await;
+    let second = crate::helpers::another_instance(&app).await;
+    let s = app.sign_up("Shared budget", "redis@example.com").await;
+    let mut spent = false;
+    for _ in 0..30 {
+        let (status, _, body) = post(&app, Some(&s.token), json!({ "query": PAGE })).await;
+        if status == 429 {
+            spent = true;
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+    }
+    assert!(spent, "the budget never ran out");
+    let (status, _, body) = post(&second, Some(&s.token), json!({ "query": PAGE })).await;
+    assert_eq!(
+        status, 429,
+        "the second instance did not see the spent budget: {body}"
+    );
+}
+
+#[tokio::test]
+async fn when_redis_is_unreachable_budgets_fall_back_to_the_process() {
+    let app =
+        spawn_app_with(|c| c.hardening.redis_url = Some("redis://127.0.0.1:1".to_owned())).await;
+    let s = app.sign_up("No redis", "noredis@example.com").await;
+    let (status, _, body) = post(&app, Some(&s.token), json!({ "query": PAGE })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["extensions"]["cost"]["throttleStatus"]["maximumAvailable"],
+        20_000
+    );
+}
