@@ -24,8 +24,8 @@ use crate::tenancy;
 /// What one mutation did, as far as the audit log cares.
 #[derive(Debug, Default)]
 pub struct Trail {
-    /// Rows inserted, by table name, in order.
-    pub inserted: Vec<(&'static str, Uuid)>,
+    /// Rows inserted: table name, id and organization, in order.
+    pub inserted: Vec<(&'static str, Uuid, Uuid)>,
     /// True when the mutation answered with user errors (nothing changed).
     pub refused: bool,
 }
@@ -45,8 +45,8 @@ pub async fn traced<F: std::future::Future>(work: F) -> (F::Output, Trail) {
 }
 
 /// Notes an inserted row (called by `tenancy::insert`).
-pub fn note_insert(table: &'static str, id: Uuid) {
-    let _ = TRAIL.try_with(|t| t.borrow_mut().inserted.push((table, id)));
+pub fn note_insert(table: &'static str, id: Uuid, org: Uuid) {
+    let _ = TRAIL.try_with(|t| t.borrow_mut().inserted.push((table, id, org)));
 }
 
 /// Notes that the running mutation was refused with user errors.
@@ -60,27 +60,36 @@ pub struct Entry<'a> {
     pub target: Option<(&'static str, Uuid)>,
 }
 
-/// Appends `entry` for the request's principal; callers without one are not logged here.
+/// Appends `entry` for the request's principal. A mutation made without a token
+/// (`signUp`, `acceptInvitation`, `login`) is logged in the organization it wrote to,
+/// with an `ANONYMOUS` actor; one that wrote nothing there is not logged.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     ctx: &RequestContext,
+    wrote_to: Option<Uuid>,
     entry: Entry<'_>,
 ) -> Result<()> {
-    let Some(p) = ctx.principal.as_deref() else {
-        return Ok(());
-    };
-    let kind = match p.kind {
-        PrincipalType::User => "USER",
-        PrincipalType::ApiKey => "API_KEY",
-        PrincipalType::Review => "REVIEW",
+    let (kind, actor, org) = match ctx.principal.as_deref() {
+        Some(p) => {
+            let kind = match p.kind {
+                PrincipalType::User => "USER",
+                PrincipalType::ApiKey => "API_KEY",
+                PrincipalType::Review => "REVIEW",
+            };
+            (kind, Some(p.id), p.organization_id)
+        }
+        None => match wrote_to {
+            Some(org) => ("ANONYMOUS", None, org),
+            None => return Ok(()),
+        },
     };
     tenancy::insert(
         db,
-        p.organization_id,
+        org,
         audit_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             actor_kind: Set(kind.to_owned()),
-            actor_id: Set(Some(p.id)),
+            actor_id: Set(actor),
             action: Set(entry.action.chars().take(80).collect()),
             target_type: Set(entry.target.map(|(t, _)| t.to_owned())),
             target_id: Set(entry.target.map(|(_, id)| id)),

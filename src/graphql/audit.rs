@@ -129,14 +129,15 @@ impl Extension for AuditTrail {
             let target = trail
                 .inserted
                 .iter()
-                .copied()
-                .find(|(t, _)| kind_of(t).is_some())
+                .find(|(t, _, _)| kind_of(t).is_some())
+                .map(|(t, id, _)| (*t, *id))
                 .or(from_input);
+            let wrote_to = trail.inserted.first().map(|(_, _, org)| *org);
             let entry = Entry {
                 action: &action,
                 target,
             };
-            if let Err(e) = audit::record(&state.db, rctx, entry).await {
+            if let Err(e) = audit::record(&state.db, rctx, wrote_to, entry).await {
                 tracing::error!(error = %e.report(), action, "the audit event was not written");
             }
         }
@@ -156,6 +157,8 @@ pub enum AuditActorKind {
     ApiKey,
     /// An external rater's review token.
     Review,
+    /// A request without a token: sign-up, accepting an invitation, signing in.
+    Anonymous,
 }
 
 /// One change, as the audit log keeps it.
@@ -170,6 +173,7 @@ impl AuditEvent {
         match self.0.actor_kind.as_str() {
             "API_KEY" => AuditActorKind::ApiKey,
             "REVIEW" => AuditActorKind::Review,
+            "ANONYMOUS" => AuditActorKind::Anonymous,
             _ => AuditActorKind::User,
         }
     }
@@ -178,7 +182,8 @@ impl AuditEvent {
         let kind = match self.0.actor_kind.as_str() {
             "USER" => Kind::User,
             "API_KEY" => Kind::ApiKey,
-            _ => Kind::Review,
+            "REVIEW" => Kind::Review,
+            _ => return None,
         };
         self.0.actor_id.map(|id| ids::encode(kind, id))
     }

@@ -213,7 +213,7 @@ where
         )
     })?;
     if let Value::Uuid(Some(id)) = inserted.get(<A::Entity as TenantEntity>::id_column()) {
-        crate::domain::audit::note_insert(name, id);
+        crate::domain::audit::note_insert(name, id, org);
     }
     Ok(inserted)
 }
