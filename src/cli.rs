@@ -40,8 +40,19 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
-    /// Create the demo organization with an admin (idempotent) and print how to log in.
-    Demo,
+    /// Create the demo organization with an admin (idempotent) and print how to log in;
+    /// with `--leaders`, also fill it with generated people, released cycles and plans.
+    Demo {
+        /// Leaders to generate in a hierarchy (into an organization that has none yet).
+        #[arg(long)]
+        leaders: Option<usize>,
+        /// Released 360 cycles to generate (with `--leaders`).
+        #[arg(long, default_value_t = 1)]
+        cycles: usize,
+        /// Seed of the generator: the same seed gives the same organization.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -64,7 +75,21 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
             Ok(())
         }
         Command::Token { org, email } => token(config, &org, &email).await,
-        Command::Demo => demo(config).await,
+        Command::Demo {
+            leaders,
+            cycles,
+            seed,
+        } => {
+            demo(
+                config,
+                leaders.map(|leaders| crate::demo::Scale {
+                    leaders,
+                    cycles,
+                    seed,
+                }),
+            )
+            .await
+        }
     }
 }
 
@@ -95,7 +120,7 @@ async fn token(config: Config, org: &str, email: &str) -> Result<()> {
     Ok(())
 }
 
-async fn demo(config: Config) -> Result<()> {
+async fn demo(config: Config, scale: Option<crate::demo::Scale>) -> Result<()> {
     let (db, jwt) = open(&config).await?;
     let issuer = Issuer {
         db: &db,
@@ -107,6 +132,23 @@ async fn demo(config: Config) -> Result<()> {
     println!("email:        {}", operator::DEMO_EMAIL);
     println!("password:     {}", operator::DEMO_PASSWORD);
     println!("access token: {}", tokens.access_token);
+    if let Some(scale) = scale {
+        let org = crate::tenancy::organization_by_slug(&db, operator::DEMO_SLUG)
+            .await?
+            .ok_or(crate::error::Error::NotFound("organization"))?;
+        let (c, took) = crate::demo::populate(&db, org.id, scale).await?;
+        println!(
+            "generated:    {} leaders, {} teams, {} cycles, {} reviews, {} ratings, {} comments, {} plans in {:.1} s",
+            c.leaders,
+            c.teams,
+            c.cycles,
+            c.reviews,
+            c.ratings,
+            c.comments,
+            c.plans,
+            took.as_secs_f64()
+        );
+    }
     Ok(())
 }
 

@@ -185,7 +185,7 @@ pub async fn authenticate(
     req: &HttpRequest,
     request_id: RequestId,
 ) -> Result<RequestContext, AuthError> {
-    let client_ip = req.peer_addr().map(|a| a.ip());
+    let client_ip = crate::ratelimit::client_ip(req, state.config.hardening.trust_forwarded_for);
     match bearer(state, req, request_id.clone()).await {
         Err(AuthError::Unavailable) => Err(AuthError::Unavailable),
         Err(e) => Ok(RequestContext {

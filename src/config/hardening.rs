@@ -38,6 +38,11 @@ pub struct Hardening {
     pub acquire_timeout: Duration,
     pub cors_origins: Vec<String>,
     pub persisted_queries: PersistedQueries,
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind one
+    /// trusted proxy) instead of the connection.
+    pub trust_forwarded_for: bool,
+    /// A bearer token `/metrics` asks for; open when unset.
+    pub metrics_token: Option<String>,
 }
 
 /// Login attempts are counted over this window.
@@ -144,6 +149,8 @@ impl Hardening {
             acquire_timeout: millis("COLEAD_DB_ACQUIRE_TIMEOUT_MS", 3_000)?,
             cors_origins,
             persisted_queries,
+            trust_forwarded_for: boolean(get, "COLEAD_TRUST_X_FORWARDED_FOR", false)?,
+            metrics_token: get("COLEAD_METRICS_TOKEN"),
         })
     }
 }

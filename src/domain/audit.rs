@@ -76,7 +76,9 @@ pub async fn record<C: ConnectionTrait>(
                 PrincipalType::ApiKey => "API_KEY",
                 PrincipalType::Review => "REVIEW",
             };
-            (kind, Some(p.id), p.organization_id)
+            // The organization written to wins: accepting another organization's
+            // invitation with a token of this one belongs in the other's log.
+            (kind, Some(p.id), wrote_to.unwrap_or(p.organization_id))
         }
         None => match wrote_to {
             Some(org) => ("ANONYMOUS", None, org),

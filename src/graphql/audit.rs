@@ -125,7 +125,17 @@ impl Extension for AuditTrail {
         ) else {
             return result;
         };
-        if result.is_ok() && !trail.refused {
+        // Refused with user errors (through `payload()` or built by hand): nothing changed.
+        let refused = trail.refused
+            || matches!(&result, Ok(Some(Value::Object(o)))
+                if o.get("userErrors").is_some_and(|e| !matches!(e, Value::List(l) if l.is_empty())));
+        // An error below the payload (a field of the changed object) nulls the mutation
+        // field after its write committed; only the resolver's own error means no change.
+        let changed = match &result {
+            Ok(_) => true,
+            Err(e) => e.path.len() > 1,
+        };
+        if changed && !refused {
             let target = trail
                 .inserted
                 .iter()

@@ -4,8 +4,9 @@
 //! The cost model counts the objects a response can hold: every field of an object type
 //! costs 1, a list inside a connection (`edges`, `nodes`) costs its page size (`first` or
 //! `last`, 20 when neither is given) times its children, `nodes(ids:)` costs one per id,
-//! and each mutation field costs 10 more. The actual cost counts the objects the
-//! response really holds, on the same scale.
+//! any other list counts as 5, and each mutation field costs 10 more. The actual cost
+//! counts the objects the response really holds, on the same scale; when it is larger
+//! than the estimate (a long list), the difference is charged after the fact.
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,8 +21,13 @@ use async_graphql_value::Value;
 pub const DEFAULT_PAGE: u64 = 20;
 /// What every mutation field costs on top of its selection.
 pub const MUTATION_COST: u64 = 10;
+/// The size assumed for a list that is not a page of a connection (`teams`,
+/// `reportingLine`, `userErrors`…).
+pub const DEFAULT_LIST: u64 = 5;
 /// Most selections visited when expanding fragments; beyond it the query is too complex.
 const VISIT_BUDGET: u64 = 100_000;
+/// Deepest chain of fragment spreads followed; beyond it the query is too complex.
+const SPREAD_DEPTH: usize = 32;
 
 /// The ceilings an operation must stay under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +210,10 @@ impl<'a> Walk<'a> {
                 Selection::FragmentSpread(spread) => {
                     self.shape.directives += spread.node.directives.len() as u64;
                     let name = &spread.node.fragment_name.node;
+                    if self.stack.len() >= SPREAD_DEPTH {
+                        self.visits = VISIT_BUDGET + 1;
+                        return u64::MAX;
+                    }
                     match self.doc.fragments.get(name) {
                         Some(fragment) if !self.stack.contains(&name) => {
                             self.stack.push(name);
@@ -265,7 +275,7 @@ impl<'a> Walk<'a> {
         } else if parent.ends_with("Connection") {
             page.unwrap_or(DEFAULT_PAGE)
         } else {
-            self.list_length(field, "ids").unwrap_or(1)
+            self.list_length(field, "ids").unwrap_or(DEFAULT_LIST)
         };
         let own_page = info.type_name.ends_with("Connection").then(|| {
             self.number(field, "first")

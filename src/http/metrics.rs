@@ -147,8 +147,25 @@ fn escape(label: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// `GET /metrics`.
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// `GET /metrics`; with `COLEAD_METRICS_TOKEN` set, only for `Authorization: Bearer` it.
+pub async fn metrics(req: actix_web::HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Some(token) = &state.config.hardening.metrics_token {
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let matches = presented.is_some_and(|p| {
+            use sha2::Digest;
+            // Compared as digests, so the comparison takes the same time wherever they differ.
+            sha2::Sha256::digest(p.as_bytes()) == sha2::Sha256::digest(token.as_bytes())
+        });
+        if !matches {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+                .finish();
+        }
+    }
     let mut out = String::with_capacity(4096);
     state.metrics.render(&mut out);
     let (open, idle) = crate::db::pool_usage(&state.db);

@@ -83,7 +83,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             "client authentication is required",
         );
     };
-    let ip = req.peer_addr().map(|a| a.ip());
+    let ip = crate::ratelimit::client_ip(&req, state.config.hardening.trust_forwarded_for);
     if let Err(crate::error::Error::RateLimited(wait)) =
         crate::ratelimit::login_attempt(&state, ip, &client_id).await
     {

@@ -61,13 +61,15 @@ struct Level {
 #[derive(Debug, Default)]
 pub struct LocalStore {
     buckets: Mutex<HashMap<String, Level>>,
+    /// When full buckets were last forgotten.
+    pruned: Mutex<Option<Instant>>,
 }
 
 /// Buckets beyond which full ones are forgotten (a full bucket equals a missing one).
 const FORGET_ABOVE: usize = 100_000;
 
 impl LocalStore {
-    fn charge(&self, buckets: &[Bucket], cost: f64) -> Charge {
+    fn charge(&self, buckets: &[Bucket], cost: f64, force: bool) -> Charge {
         let Some(first) = buckets.first() else {
             return Charge::Granted(ThrottleStatus {
                 maximum_available: 0.0,
@@ -78,7 +80,11 @@ impl LocalStore {
         let now = Instant::now();
         let mut map = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > FORGET_ABOVE {
-            map.retain(|_, l| l.available < 0.0 || now.duration_since(l.at).as_secs() < 3600);
+            let mut pruned = self.pruned.lock().unwrap_or_else(|p| p.into_inner());
+            if pruned.is_none_or(|at| now.duration_since(at).as_secs() >= 10) {
+                *pruned = Some(now);
+                map.retain(|_, l| l.available < 0.0 || now.duration_since(l.at).as_secs() < 3600);
+            }
         }
         let levels: Vec<f64> = buckets
             .iter()
@@ -92,7 +98,7 @@ impl LocalStore {
             currently_available: available,
             restore_rate: buckets[i].rate.restore_rate,
         };
-        if levels.iter().any(|&level| level < cost) {
+        if !force && levels.iter().any(|&level| level < cost) {
             let short = (0..buckets.len())
                 .map(|j| wait_for(cost - levels[j], buckets[j].rate))
                 .fold(Duration::ZERO, Duration::max);
@@ -140,12 +146,19 @@ impl Limiter {
     /// Takes `cost` points from every bucket in `buckets`, or none. The first bucket's
     /// state is the one reported.
     pub async fn charge(&self, buckets: &[Bucket], cost: u64) -> Charge {
-        self.apply(buckets, cost as f64).await
+        self.apply(buckets, cost as f64, false).await
     }
 
-    async fn apply(&self, buckets: &[Bucket], cost: f64) -> Charge {
+    /// Takes `points` for work already done, even below zero: the next charges wait.
+    pub async fn debit(&self, buckets: &[Bucket], points: u64) {
+        if points > 0 {
+            self.apply(buckets, points as f64, true).await;
+        }
+    }
+
+    async fn apply(&self, buckets: &[Bucket], cost: f64, force: bool) -> Charge {
         if let Some(redis) = &self.redis {
-            match redis.charge(buckets, cost).await {
+            match redis.charge(buckets, cost, force).await {
                 Ok(charge) => return charge,
                 Err(Some(e)) => {
                     tracing::warn!(error = %e, "rate limits fall back to this process: Redis failed");
@@ -153,7 +166,7 @@ impl Limiter {
                 Err(None) => {}
             }
         }
-        self.local.charge(buckets, cost)
+        self.local.charge(buckets, cost, force)
     }
 
     /// Gives `points` back to every bucket in `buckets` (never above their maximum).
@@ -161,7 +174,7 @@ impl Limiter {
         if points == 0 {
             return;
         }
-        self.apply(buckets, -(points as f64)).await;
+        self.apply(buckets, -(points as f64), false).await;
     }
 }
 
@@ -176,9 +189,9 @@ fn login_buckets(
         key: format!("login:account:{}", account.trim().to_lowercase()),
         rate: h.login_per_account,
     }];
-    if let Some(ip) = ip {
+    if ip.is_some() {
         buckets.push(Bucket {
-            key: format!("login:ip:{ip}"),
+            key: format!("login:ip:{}", address_key(ip)),
             rate: h.login_per_ip,
         });
     }
@@ -210,4 +223,33 @@ pub async fn login_attempt(
 pub async fn login_succeeded(state: &crate::startup::AppState, account: &str) {
     let buckets = login_buckets(state, None, account);
     state.limiter.refund(&buckets, 1).await;
+}
+
+/// The client's address as a bucket key: IPv6 clients by their /64 network (one host
+/// usually holds the whole prefix), IPv4 by address; `unknown` when there is none.
+pub fn address_key(ip: Option<std::net::IpAddr>) -> String {
+    match ip {
+        Some(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(v4) => v4.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+/// The client's address: the connection's peer, or with `trust_forwarded` (behind one
+/// trusted proxy) the last address that proxy appended to `X-Forwarded-For`.
+pub fn client_ip(req: &actix_web::HttpRequest, trust_forwarded: bool) -> Option<std::net::IpAddr> {
+    if trust_forwarded
+        && let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|a| a.ip())
 }

@@ -17,18 +17,19 @@ const SCRIPT: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local cost = tonumber(ARGV[1])
+local force = ARGV[2] == '1'
 local levels = {}
 local ok = 1
 local wait = 0
 for i, key in ipairs(KEYS) do
-  local max = tonumber(ARGV[2 * i])
-  local rate = tonumber(ARGV[2 * i + 1])
+  local max = tonumber(ARGV[2 * i + 1])
+  local rate = tonumber(ARGV[2 * i + 2])
   local state = redis.call('HMGET', key, 'a', 't')
   local a = tonumber(state[1]) or max
   local t = tonumber(state[2]) or now
   if now > t then a = math.min(max, a + (now - t) / 1000 * rate) end
   levels[i] = a
-  if a < cost then
+  if a < cost and not force then
     ok = 0
     local w = (cost - a) / rate * 1000
     if w > wait then wait = w end
@@ -36,8 +37,8 @@ for i, key in ipairs(KEYS) do
 end
 if ok == 1 then
   for i, key in ipairs(KEYS) do
-    local max = tonumber(ARGV[2 * i])
-    local rate = tonumber(ARGV[2 * i + 1])
+    local max = tonumber(ARGV[2 * i + 1])
+    local rate = tonumber(ARGV[2 * i + 2])
     local a = math.min(max, levels[i] - cost)
     levels[i] = a
     redis.call('HSET', key, 'a', tostring(a), 't', tostring(now))
@@ -47,12 +48,15 @@ end
 return {ok, tostring(levels[1]), tostring(math.ceil(wait))}
 ";
 
-/// A lazily connected Redis; a failed connection is retried at most every few seconds.
+/// A lazily connected Redis; after a failure it is left alone for a few seconds (the
+/// process's own buckets answer meanwhile), so an outage costs no request a wait.
 pub struct RedisStore {
     client: redis::Client,
     prefix: String,
     script: redis::Script,
     conn: Mutex<(Option<ConnectionManager>, Option<tokio::time::Instant>)>,
+    /// Until when Redis is skipped after a failure.
+    resting_until: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl RedisStore {
@@ -63,6 +67,7 @@ impl RedisStore {
             prefix: prefix.to_owned(),
             script: redis::Script::new(SCRIPT),
             conn: Mutex::new((None, None)),
+            resting_until: std::sync::Mutex::new(None),
         })
     }
 
@@ -88,17 +93,46 @@ impl RedisStore {
         Ok(conn)
     }
 
+    fn resting(&self) -> bool {
+        let until = *self.resting_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|t| std::time::Instant::now() < t)
+    }
+
+    fn rest(&self) {
+        *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(std::time::Instant::now() + RECONNECT_EVERY);
+    }
+
+    /// Takes `cost` points from all `buckets`, or none; with `force`, takes them even
+    /// below zero (a debit for work already done).
     pub(super) async fn charge(
         &self,
         buckets: &[Bucket],
         cost: f64,
+        force: bool,
+    ) -> Result<Charge, Option<String>> {
+        if self.resting() {
+            return Err(None);
+        }
+        let result = self.run(buckets, cost, force).await;
+        if matches!(result, Err(Some(_))) {
+            self.rest();
+        }
+        result
+    }
+
+    async fn run(
+        &self,
+        buckets: &[Bucket],
+        cost: f64,
+        force: bool,
     ) -> Result<Charge, Option<String>> {
         let Some(first) = buckets.first() else {
             return Err(Some("no bucket to charge".to_owned()));
         };
         let mut conn = self.connection().await?;
         let mut call = self.script.prepare_invoke();
-        call.arg(cost);
+        call.arg(cost).arg(if force { "1" } else { "0" });
         for b in buckets {
             call.key(format!("{}{}", self.prefix, b.key))
                 .arg(b.rate.maximum)

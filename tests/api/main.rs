@@ -8,6 +8,7 @@ mod asymmetric;
 mod cli;
 mod config;
 mod cycles;
+mod demo_data;
 mod directory;
 mod faults;
 mod frameworks;

@@ -157,6 +157,13 @@ async fn metrics_count_operations_by_name_and_outcome() {
     )
     .await;
     app.gql(None, "query Broken { nope }", json!({})).await;
+    // A name the document does not define never becomes a label.
+    let _ = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "query Real { __typename }", "operationName": "Invented" }))
+        .send()
+        .await;
     let res = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert!(
@@ -178,6 +185,21 @@ async fn metrics_count_operations_by_name_and_outcome() {
     ] {
         assert!(text.contains(line), "missing {line} in\n{text}");
     }
+    assert!(!text.contains("Invented"), "{text}");
+}
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = spawn_app_with(|c| c.hardening.metrics_token = Some("scrape-me".into())).await;
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
 }
 
 #[tokio::test]

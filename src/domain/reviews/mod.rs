@@ -2,7 +2,7 @@
 //! aggregates in the same transaction. Only the rater (or the external rater's token)
 //! may touch a review, and nobody else ever reads its ratings.
 
-mod aggregates;
+pub(crate) mod aggregates;
 mod answers;
 
 pub use aggregates::bucket;

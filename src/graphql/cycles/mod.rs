@@ -249,6 +249,7 @@ impl CyclesMutation {
         let (rctx, state) = parts(ctx);
         let cycle = ids::decode(Kind::AssessmentCycle, &input.cycle_id)?;
         if !(0..=20).contains(&input.max_peers) {
+            crate::domain::audit::note_refused();
             return Ok(ReviewsPayload {
                 reviews: Vec::new(),
                 user_errors: vec![UserError::new(

@@ -57,10 +57,7 @@ fn budgets(state: &AppState, ctx: &RequestContext) -> Vec<Bucket> {
             },
         ],
         None => vec![Bucket {
-            key: format!(
-                "cost:ip:{}",
-                ctx.client_ip.map(|ip| ip.to_string()).unwrap_or_default()
-            ),
+            key: format!("cost:ip:{}", crate::ratelimit::address_key(ctx.client_ip)),
             rate: rates.principal,
         }],
     }
@@ -98,16 +95,19 @@ pub(super) async fn execute(
     };
     let metrics = &state.metrics;
     let operation_name = request.operation_name.clone();
-    // Metrics name an operation as the request does, or as its only operation does.
-    let mut label = operation_name.clone();
+    // Metrics name an operation as its document does; until parsed, it has no name.
+    let mut label: Option<String> = None;
     let observe = |label: &Option<String>, outcome: Outcome| {
         metrics.observe(label.as_deref(), outcome, started.elapsed());
     };
-    if let Err(refused) = state.persisted.resolve(&mut request) {
-        observe(&label, Outcome::Rejected);
-        let body = json!({ "errors": [error(refused.message, refused.code)] });
-        return Ok(Answer::new(request_error_status, body));
-    }
+    let remember = match state.persisted.resolve(&mut request) {
+        Ok(hash) => hash,
+        Err(refused) => {
+            observe(&label, Outcome::Rejected);
+            let body = json!({ "errors": [error(refused.message, refused.code)] });
+            return Ok(Answer::new(request_error_status, body));
+        }
+    };
     if request.query.is_empty() {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -120,12 +120,7 @@ pub(super) async fn execute(
     let analyzed = match request.parsed_query() {
         Ok(doc) => Ok((
             {
-                if label.is_none()
-                    && let DocumentOperations::Multiple(ops) = &doc.operations
-                    && ops.len() == 1
-                {
-                    label = ops.keys().next().map(|n| n.to_string());
-                }
+                label = operation_label(doc, operation_name.as_deref());
                 operation_type(doc, operation_name.as_deref())
             },
             state
@@ -192,6 +187,11 @@ pub(super) async fn execute(
             }
         }
     };
+    let query_text = if remember.is_some() {
+        request.query.clone()
+    } else {
+        String::new()
+    };
     let executed = Executed::default();
     let mut request = crate::graphql::request_data(request, state, ctx).data(executed.clone());
     if op_type == Some(OperationType::Mutation) {
@@ -209,6 +209,8 @@ pub(super) async fn execute(
     };
     if !executed.0.load(Ordering::Acquire) {
         observe(&label, Outcome::Rejected);
+        // Refused by validation: nothing ran, so nothing is owed.
+        state.limiter.refund(&buckets, shape.cost).await;
         return Ok(Answer::new(
             request_error_status,
             errors_only(response.errors),
@@ -228,10 +230,20 @@ pub(super) async fn execute(
         },
     );
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
-    let actual = actual_cost(body.get("data"), shape.mutation_fields).min(shape.cost);
-    let unused = shape.cost - actual;
+    if let Some(hash) = remember {
+        state.persisted.remember(hash, &query_text);
+    }
+    let actual = actual_cost(body.get("data"), shape.mutation_fields);
     let throttle = match throttle {
-        Some(mut t) if unused > 0 => {
+        // Lists larger than assumed cost what they returned, beyond the estimate.
+        Some(mut t) if actual > shape.cost => {
+            let extra = actual - shape.cost;
+            state.limiter.debit(&buckets, extra).await;
+            t.currently_available -= extra as f64;
+            Some(t)
+        }
+        Some(mut t) if actual < shape.cost => {
+            let unused = shape.cost - actual;
             state.limiter.refund(&buckets, unused).await;
             t.currently_available =
                 (t.currently_available + unused as f64).min(t.maximum_available);
@@ -298,10 +310,34 @@ fn retry_after_of(e: &ServerError) -> Option<u64> {
     }
 }
 
+/// The type of the operation that runs: the named one, or the document's only one.
 fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
         (DocumentOperations::Multiple(_), None) => None,
     }
+}
+
+/// The metrics label of the operation that runs: a name its document defines, cut to
+/// 64 name characters; `None` (shown as `anonymous`) otherwise.
+fn operation_label(doc: &ExecutableDocument, name: Option<&str>) -> Option<String> {
+    let DocumentOperations::Multiple(ops) = &doc.operations else {
+        return None;
+    };
+    let found = match name {
+        Some(n) => ops.keys().find(|k| k.as_str() == n),
+        None if ops.len() == 1 => ops.keys().next(),
+        None => None,
+    }?;
+    Some(
+        found
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect(),
+    )
 }

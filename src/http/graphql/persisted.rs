@@ -11,8 +11,10 @@ use sha2::{Digest, Sha256};
 use crate::config::PersistedQueries;
 use crate::error::{Context, Result};
 
-/// Most automatic persisted queries kept; the oldest is forgotten first.
-const CAPACITY: usize = 10_000;
+/// Most bytes of automatic persisted queries kept; the oldest are forgotten first.
+const CAPACITY_BYTES: usize = 16 * 1024 * 1024;
+/// Longest query remembered.
+const MAX_QUERY_BYTES: usize = 100 * 1024;
 
 /// Why a request's persisted query cannot run: a GraphQL error code and a message.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,6 +27,7 @@ pub struct Refused {
 struct Cache {
     queries: HashMap<String, Arc<str>>,
     order: VecDeque<String>,
+    bytes: usize,
 }
 
 /// The registered and remembered queries, by sha256 hash (lowercase hex).
@@ -58,8 +61,9 @@ impl PersistedStore {
     }
 
     /// Fills in or checks `request.query` from `extensions.persistedQuery`. In
-    /// allow-list mode, refuses every query the manifest does not hold.
-    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<(), Refused> {
+    /// allow-list mode, refuses every query the manifest does not hold. Answers the hash
+    /// of a new query to [`remember`](Self::remember) once it has run.
+    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<Option<String>, Refused> {
         let hash = match request.extensions.get("persistedQuery") {
             None => None,
             Some(Value::Object(pq)) => {
@@ -92,7 +96,7 @@ impl PersistedStore {
             return match allowed.get(&key) {
                 Some(q) if !has_text || **q == *request.query => {
                     request.query = q.to_string();
-                    Ok(())
+                    Ok(None)
                 }
                 _ => Err(Refused {
                     code: "PERSISTED_QUERY_NOT_ALLOWED",
@@ -101,7 +105,7 @@ impl PersistedStore {
             };
         }
         let Some(hash) = hash else {
-            return Ok(());
+            return Ok(None);
         };
         if has_text {
             if sha256_hex(&request.query) != hash {
@@ -110,14 +114,13 @@ impl PersistedStore {
                     message: "provided sha256Hash does not match the query",
                 });
             }
-            self.remember(hash, &request.query);
-            return Ok(());
+            return Ok(Some(hash));
         }
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         match cache.queries.get(&hash) {
             Some(q) => {
                 request.query = q.to_string();
-                Ok(())
+                Ok(None)
             }
             None => Err(Refused {
                 code: "PERSISTED_QUERY_NOT_FOUND",
@@ -126,16 +129,24 @@ impl PersistedStore {
         }
     }
 
-    fn remember(&self, hash: String, query: &str) {
+    /// Keeps `query` under `hash` (called once the query parsed, validated and ran).
+    pub fn remember(&self, hash: String, query: &str) {
+        if query.len() > MAX_QUERY_BYTES {
+            return;
+        }
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.queries.contains_key(&hash) {
             return;
         }
-        if cache.order.len() >= CAPACITY
-            && let Some(old) = cache.order.pop_front()
-        {
-            cache.queries.remove(&old);
+        while cache.bytes + query.len() > CAPACITY_BYTES {
+            let Some(old) = cache.order.pop_front() else {
+                break;
+            };
+            if let Some(q) = cache.queries.remove(&old) {
+                cache.bytes -= q.len();
+            }
         }
+        cache.bytes += query.len();
         cache.order.push_back(hash.clone());
         cache.queries.insert(hash, Arc::from(query));
     }
