@@ -284,8 +284,10 @@ def postgraphile(args, db_url):
                        capture_output=True)
     org = subprocess.run(["psql", db_url, "-Atc", "SELECT id FROM organizations WHERE slug = 'demo'"],
                          capture_output=True, text=True, check=True).stdout.strip()
-    proc = subprocess.Popen([str(node), str(cli), "-c", db_url, "-s", "public", "-p", str(PG_PORT), "-n", "127.0.0.1"],
-                            cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([str(node), str(cli), "-P", "postgraphile/presets/amber", "-c", db_url, "-s", "public",
+                             "-p", str(PG_PORT), "-n", "127.0.0.1"],
+                            cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "GRAPHILE_ENV": "production"})
     try:
         wait_http(f"http://127.0.0.1:{PG_PORT}/graphql?query=%7B__typename%7D", 120)
         query = ("query Directory($org: UUID!) { allLeaders(first: 50, orderBy: NAME_ASC, condition: "
