@@ -140,13 +140,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-/// A second server on the same database and configuration, as another instance behind
-/// a load balancer would be.
-pub async fn another_instance(app: &TestApp) -> TestApp {
-    another_instance_with(app, |_| {}).await
-}
-
-/// Like [`another_instance`], with the configuration changed by `adjust`.
+/// Another server on the same database, as another instance behind a load balancer
+/// would be, with the first one's configuration changed by `adjust`.
 pub async fn another_instance_with(app: &TestApp, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let mut config = app.state.config.clone();
