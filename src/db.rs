@@ -6,6 +6,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+use sea_orm::{ActiveModelTrait, EntityTrait};
+
 use crate::error::{Context, Result};
 
 /// The size of a pool and how long its work may wait.
@@ -94,5 +96,57 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
             (pool.size(), pool.num_idle())
         }
         _ => (0, 0),
+    }
+}
+
+/// Most bind parameters in one statement (SQLite allows 32,766; PostgreSQL 65,535).
+const MAX_PARAMS: usize = 30_000;
+
+/// Writes rows in multi-row inserts of at most [`MAX_PARAMS`] parameters.
+pub struct Batch<A: ActiveModelTrait> {
+    rows: Vec<A>,
+    per_statement: usize,
+}
+
+impl<A> Batch<A>
+where
+    A: ActiveModelTrait + Send,
+{
+    pub fn new(columns: usize) -> Self {
+        let per_statement = (MAX_PARAMS / columns.max(1)).max(1);
+        Self {
+            rows: Vec::with_capacity(per_statement),
+            per_statement,
+        }
+    }
+
+    pub async fn push<C: sea_orm::ConnectionTrait>(&mut self, db: &C, row: A) -> Result<()> {
+        self.rows.push(row);
+        if self.rows.len() >= self.per_statement {
+            self.flush(db).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds a row without writing; the caller flushes (after the rows it refers to).
+    pub fn hold(&mut self, row: A) {
+        self.rows.push(row);
+    }
+
+    /// True when a statement's worth of rows is held.
+    pub fn is_full(&self) -> bool {
+        self.rows.len() >= self.per_statement
+    }
+
+    pub async fn flush<C: sea_orm::ConnectionTrait>(&mut self, db: &C) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(self.per_statement));
+        A::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await
+            .context("writing demo rows")?;
+        Ok(())
     }
 }

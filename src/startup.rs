@@ -36,6 +36,8 @@ pub struct AppState {
     pub limiter: Limiter,
     pub persisted: PersistedStore,
     pub metrics: Metrics,
+    /// Heatmap sums of closed cycles, briefly kept.
+    pub heatmaps: crate::domain::insights::HeatmapCache,
 }
 
 /// A bound, not yet running server.
@@ -90,6 +92,7 @@ impl Application {
             limiter: Limiter::new(redis),
             persisted,
             metrics: Metrics::default(),
+            heatmaps: Default::default(),
             statements,
             idp,
             config,

@@ -13,11 +13,10 @@ use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, PaginatorTrait, TransactionTrait};
 use uuid::Uuid;
 
+pub(crate) use crate::db::Batch;
 use crate::error::{Context, Result};
 
 /// How much to generate.
@@ -39,58 +38,6 @@ pub struct Counts {
     pub ratings: usize,
     pub comments: usize,
     pub plans: usize,
-}
-
-/// Most bind parameters in one statement (SQLite allows 32,766; PostgreSQL 65,535).
-const MAX_PARAMS: usize = 30_000;
-
-/// Writes rows in multi-row inserts of at most [`MAX_PARAMS`] parameters.
-pub(crate) struct Batch<A: ActiveModelTrait> {
-    rows: Vec<A>,
-    per_statement: usize,
-}
-
-impl<A> Batch<A>
-where
-    A: ActiveModelTrait + Send,
-{
-    pub(crate) fn new(columns: usize) -> Self {
-        let per_statement = (MAX_PARAMS / columns.max(1)).max(1);
-        Self {
-            rows: Vec::with_capacity(per_statement),
-            per_statement,
-        }
-    }
-
-    pub(crate) async fn push<C: sea_orm::ConnectionTrait>(&mut self, db: &C, row: A) -> Result<()> {
-        self.rows.push(row);
-        if self.rows.len() >= self.per_statement {
-            self.flush(db).await?;
-        }
-        Ok(())
-    }
-
-    /// Adds a row without writing; the caller flushes (after the rows it refers to).
-    pub(crate) fn hold(&mut self, row: A) {
-        self.rows.push(row);
-    }
-
-    /// True when a statement's worth of rows is held.
-    pub(crate) fn is_full(&self) -> bool {
-        self.rows.len() >= self.per_statement
-    }
-
-    pub(crate) async fn flush<C: sea_orm::ConnectionTrait>(&mut self, db: &C) -> Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
-        }
-        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(self.per_statement));
-        A::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await
-            .context("writing demo rows")?;
-        Ok(())
-    }
 }
 
 /// Fills organization `org` (which must have no leaders yet) with generated data.

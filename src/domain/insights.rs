@@ -3,6 +3,7 @@
 //! threshold, on subjects and on raters behind every number.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use entity::enums::{CycleStatus, Role};
 use entity::{assessment, assessment_cycle, behavior, leader, result_aggregate, team};
@@ -14,7 +15,7 @@ use crate::domain::cycles::MANAGERS;
 use crate::domain::results::{self, Aggregate};
 use crate::error::{Context, Error, Result};
 use crate::startup::AppState;
-use crate::tenancy::{self, HeatmapKey};
+use crate::tenancy::{self, HeatmapKey, HeatmapSums};
 
 #[derive(Debug, Clone)]
 pub struct Cell {
@@ -38,6 +39,42 @@ pub struct Heatmap {
     pub rows: Vec<Row>,
 }
 
+/// How long a heatmap's sums are kept.
+pub const HEATMAP_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+type SumsKey = (Uuid, Uuid, HeatmapKey);
+
+/// Heatmap sums of closed cycles, kept for a short while. A closed cycle's reviews can no
+/// longer change, so only people moving between departments, managers and teams make the
+/// sums stale: such changes forget the organization's entries in this process, and other
+/// instances see them within [`HEATMAP_TTL`].
+#[derive(Default)]
+pub struct HeatmapCache {
+    entries: std::sync::Mutex<HashMap<SumsKey, (std::time::Instant, Arc<Vec<HeatmapSums>>)>>,
+}
+
+impl HeatmapCache {
+    fn get(&self, key: &SumsKey) -> Option<Arc<Vec<HeatmapSums>>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < HEATMAP_TTL)
+            .map(|(_, sums)| sums.clone())
+    }
+
+    fn put(&self, key: SumsKey, sums: Arc<Vec<HeatmapSums>>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, (at, _)| at.elapsed() < HEATMAP_TTL);
+        entries.insert(key, (std::time::Instant::now(), sums));
+    }
+
+    /// Forgets the organization's heatmaps (people moved).
+    pub fn forget(&self, org: Uuid) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|k, _| k.0 != org);
+    }
+}
+
 /// The mean others-score per behavior per group (HR and ADMIN, once the cycle is closed).
 pub async fn heatmap(
     state: &AppState,
@@ -56,14 +93,22 @@ pub async fn heatmap(
     }
     let behaviors =
         crate::domain::frameworks::behaviors_of(&state.db, org, &[cycle.framework_id]).await?;
-    let sums = tenancy::heatmap_sums(&state.db, org, cycle_id, key).await?;
+    let cache_key = (org, cycle_id, key);
+    let sums = match state.heatmaps.get(&cache_key) {
+        Some(sums) => sums,
+        None => {
+            let sums = Arc::new(tenancy::heatmap_sums(&state.db, org, cycle_id, key).await?);
+            state.heatmaps.put(cache_key, sums.clone());
+            sums
+        }
+    };
     let threshold = i64::from(cycle.anonymity_threshold);
     let mut groups: BTreeMap<String, HashMap<Uuid, (i64, i64, f64)>> = BTreeMap::new();
-    for (g, b, subjects, raters, total) in sums {
+    for (g, b, subjects, raters, total) in sums.iter() {
         groups
-            .entry(g)
+            .entry(g.clone())
             .or_default()
-            .insert(b, (subjects, raters, total));
+            .insert(*b, (*subjects, *raters, *total));
     }
     let labels = labels(state, org, key, groups.keys()).await?;
     let rows = groups

@@ -56,6 +56,8 @@ loader!(BehaviorLoader);
 loader!(GoalsOfPlanLoader);
 loader!(ActionsOfGoalLoader);
 loader!(SupportersOfPlanLoader);
+loader!(AssessmentLoader);
+loader!(CycleLoader);
 
 /// Users by id. Users are global; callers only reach ids through scoped rows.
 impl Loader<Uuid> for UserLoader {
@@ -123,6 +125,44 @@ impl Loader<Uuid> for ReportingLineLoader {
             out.entry(origin).or_default().push(manager);
         }
         Ok(out)
+    }
+}
+
+/// Assessments by id. Callers check that the viewer may see them.
+impl Loader<Uuid> for AssessmentLoader {
+    type Value = assessment::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, assessment::Model>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let rows =
+            tenancy::find_many::<assessment::Entity, _>(&self.0.db, org, keys.iter().copied())
+                .await
+                .map_err(fail)?;
+        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+/// Cycles by id.
+impl Loader<Uuid> for CycleLoader {
+    type Value = entity::assessment_cycle::Model;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, entity::assessment_cycle::Model>, LoadError> {
+        let Some(org) = self.0.org else {
+            return Ok(HashMap::new());
+        };
+        let rows = tenancy::find_many::<entity::assessment_cycle::Entity, _>(
+            &self.0.db,
+            org,
+            keys.iter().copied(),
+        )
+        .await
+        .map_err(fail)?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
     }
 }
 
@@ -300,6 +340,8 @@ pub fn attach(request: async_graphql::Request, scope: Scope) -> async_graphql::R
         GoalsOfPlanLoader,
         ActionsOfGoalLoader,
         SupportersOfPlanLoader,
+        AssessmentLoader,
+        CycleLoader,
     )
 }
 

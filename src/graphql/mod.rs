@@ -44,6 +44,7 @@ pub struct Query(
 pub struct Mutation(
     accounts::AccountsMutation,
     people::PeopleMutation,
+    people::ImportMutation,
     frameworks::FrameworksMutation,
     cycles::CyclesMutation,
     reviews::ReviewsMutation,

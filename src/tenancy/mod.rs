@@ -10,7 +10,9 @@
 
 mod sql;
 
-pub use sql::{HeatmapKey, HeatmapSums, heatmap_sums, reporting_lines};
+pub use sql::{
+    HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, reporting_lines, update_leaders,
+};
 
 use entity::{
     action, api_key, assessment, assessment_cycle, audit_event, behavior, comment,

@@ -54,7 +54,7 @@ pub async fn reporting_lines<C: ConnectionTrait>(
 }
 
 /// How heatmap rows group subjects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HeatmapKey {
     Department,
     Manager,
@@ -120,4 +120,90 @@ pub async fn heatmap_sums<C: ConnectionTrait>(
         })
         .collect::<std::result::Result<_, sea_orm::DbErr>>()
         .context("reading the heatmap")
+}
+
+/// The placeholder of bind parameter `i` (1-based) on `backend`.
+fn placeholder(backend: sea_orm::DatabaseBackend, i: usize) -> String {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => format!("${i}"),
+        _ => format!("?{i}"),
+    }
+}
+
+/// Writes the imported fields of `leaders` (all of `org`) in multi-row updates.
+pub async fn update_leaders<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    leaders: &[&entity::leader::Model],
+) -> Result<()> {
+    const COLS: usize = 8;
+    let backend = db.get_database_backend();
+    for chunk in leaders.chunks(3_500) {
+        let mut values: Vec<Value> = vec![Value::Uuid(Some(org))];
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (r, l) in chunk.iter().enumerate() {
+            let base = 2 + r * COLS;
+            let marks: Vec<String> = (0..COLS).map(|c| placeholder(backend, base + c)).collect();
+            tuples.push(format!("({})", marks.join(", ")));
+            let status = match l.status {
+                entity::enums::LeaderStatus::Active => "ACTIVE",
+                entity::enums::LeaderStatus::Inactive => "INACTIVE",
+            };
+            values.extend([
+                Value::Uuid(Some(l.id)),
+                Value::String(Some(l.name.clone())),
+                Value::String(l.email.clone()),
+                Value::String(l.title.clone()),
+                Value::String(l.department.clone()),
+                Value::Uuid(l.manager_id),
+                Value::String(Some(status.to_owned())),
+                Value::ChronoDateTimeUtc(Some(l.updated_at)),
+            ]);
+        }
+        let sql = format!(
+            "UPDATE leaders SET name = v.name, email = v.email, title = v.title, \
+               department = v.department, manager_id = v.manager_id, status = v.status, \
+               updated_at = v.updated_at \
+             FROM (SELECT column1 AS id, column2 AS name, column3 AS email, column4 AS title, \
+                     column5 AS department, column6 AS manager_id, column7 AS status, \
+                     column8 AS updated_at FROM (VALUES {}) AS t) AS v \
+             WHERE leaders.id = v.id AND leaders.organization_id = {}",
+            tuples.join(", "),
+            placeholder(backend, 1)
+        );
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await
+        .context("updating imported leaders")?;
+    }
+    Ok(())
+}
+
+/// Deactivates the leaders `ids` of `org`.
+pub async fn deactivate_leaders<C: ConnectionTrait>(db: &C, org: Uuid, ids: &[Uuid]) -> Result<()> {
+    let backend = db.get_database_backend();
+    for chunk in ids.chunks(20_000) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| placeholder(backend, i + 3))
+            .collect();
+        let sql = format!(
+            "UPDATE leaders SET status = 'INACTIVE', updated_at = {} \
+             WHERE organization_id = {} AND id IN ({})",
+            placeholder(backend, 1),
+            placeholder(backend, 2),
+            marks.join(", ")
+        );
+        let mut values = vec![
+            Value::ChronoDateTimeUtc(Some(chrono::Utc::now())),
+            Value::Uuid(Some(org)),
+        ];
+        values.extend(chunk.iter().map(|id| Value::Uuid(Some(*id))));
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await
+        .context("deactivating missing leaders")?;
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@ mod frameworks;
 mod graphql_building_blocks;
 mod helpers;
 mod http_protocol;
+mod import;
 mod insights;
 mod limits;
 mod operations;

@@ -2,6 +2,7 @@
 //! with a manager in the same organization and no reporting loops.
 
 pub mod directory;
+pub mod import;
 pub mod teams;
 
 use chrono::{NaiveDate, Utc};
@@ -155,6 +156,8 @@ pub async fn create(
     change: LeaderChange,
 ) -> Result<leader::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
+    // People moving between departments, managers and teams change heatmaps.
+    state.heatmaps.forget(org);
     let c = validate(state, org, None, change).await?;
     let now = Utc::now();
     let mut am = leader::ActiveModel {
@@ -189,6 +192,8 @@ pub async fn update(
     change: LeaderChange,
 ) -> Result<leader::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
+    // People moving between departments, managers and teams change heatmaps.
+    state.heatmaps.forget(org);
     let current = tenancy::find::<leader::Entity, _>(&state.db, org, id)
         .await?
         .ok_or(Error::NotFound("leader"))?;
@@ -221,6 +226,8 @@ pub async fn set_status(
     status: LeaderStatus,
 ) -> Result<leader::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
+    // People moving between departments, managers and teams change heatmaps.
+    state.heatmaps.forget(org);
     let current = tenancy::find::<leader::Entity, _>(&state.db, org, id)
         .await?
         .ok_or(Error::NotFound("leader"))?;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::result_aggregate;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait};
 use uuid::Uuid;
 
@@ -36,7 +36,14 @@ pub(super) async fn add_to_aggregates(
         A::Hist9,
         A::Hist10,
     ];
-    for (behavior_id, (sum, n)) in scores {
+    if scores.is_empty() {
+        return Ok(());
+    }
+    // One statement, its rows in behavior order: concurrent submissions for one subject
+    // then lock the same rows in the same order and cannot deadlock.
+    let mut behaviors: Vec<(&Uuid, &(i32, i32))> = scores.iter().collect();
+    behaviors.sort_unstable_by_key(|(id, _)| **id);
+    let rows = behaviors.into_iter().map(|(behavior_id, (sum, n))| {
         let s = f64::from(*sum) / f64::from(*n);
         let b = bucket(s, scale) as usize;
         let mut row = result_aggregate::ActiveModel {
@@ -59,30 +66,24 @@ pub(super) async fn add_to_aggregates(
             hist10: Set(0),
         };
         sea_orm::ActiveModelTrait::set(&mut row, hist[b - 1], 1.into());
-        // Concurrent submissions for one subject add up atomically in the database.
-        let mut conflict = OnConflict::columns([A::AssessmentId, A::BehaviorId, A::Relationship]);
-        conflict
-            .value(
-                A::RaterCount,
-                Expr::col((result_aggregate::Entity, A::RaterCount)).add(1),
-            )
-            .value(
-                A::ScoreSum,
-                Expr::col((result_aggregate::Entity, A::ScoreSum)).add(s),
-            )
-            .value(
-                A::ScoreSumSq,
-                Expr::col((result_aggregate::Entity, A::ScoreSumSq)).add(s * s),
-            )
-            .value(
-                hist[b - 1],
-                Expr::col((result_aggregate::Entity, hist[b - 1])).add(1),
-            );
-        result_aggregate::Entity::insert(row)
-            .on_conflict(conflict.to_owned())
-            .exec(txn)
-            .await
-            .context("updating result aggregates")?;
+        row
+    });
+    // Each conflicting row adds its own figures to the stored ones, atomically.
+    let mut conflict = OnConflict::columns([A::AssessmentId, A::BehaviorId, A::Relationship]);
+    for col in [A::RaterCount, A::ScoreSum, A::ScoreSumSq]
+        .into_iter()
+        .chain(hist)
+    {
+        conflict.value(
+            col,
+            Expr::col((result_aggregate::Entity, col))
+                .add(Expr::col((Alias::new("excluded"), col))),
+        );
     }
+    result_aggregate::Entity::insert_many(rows)
+        .on_conflict(conflict.to_owned())
+        .exec_without_returning(txn)
+        .await
+        .context("updating result aggregates")?;
     Ok(())
 }

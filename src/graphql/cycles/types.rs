@@ -166,9 +166,7 @@ impl Assessment {
             .map(Leader))
     }
     async fn cycle(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AssessmentCycle>> {
-        let (rctx, state) = parts(ctx);
-        let org = rctx.any_organization_id()?;
-        Ok(domain::get(&state.db, org, self.0.cycle_id)
+        Ok(loaders::one::<loaders::CycleLoader>(ctx, self.0.cycle_id)
             .await?
             .map(AssessmentCycle))
     }

@@ -1,6 +1,9 @@
 //! Leaders and teams: the directory, its relations (through loaders) and its mutations.
 
+mod import;
 mod types;
+
+pub use import::ImportMutation;
 
 pub use types::*;
 
