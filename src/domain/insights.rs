@@ -43,6 +43,7 @@ pub struct Heatmap {
 pub const HEATMAP_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 type SumsKey = (Uuid, Uuid, HeatmapKey);
+type Kept = (std::time::Instant, Arc<Vec<HeatmapSums>>);
 
 /// Heatmap sums of closed cycles, kept for a short while. A closed cycle's reviews can no
 /// longer change, so only people moving between departments, managers and teams make the
@@ -50,7 +51,7 @@ type SumsKey = (Uuid, Uuid, HeatmapKey);
 /// instances see them within [`HEATMAP_TTL`].
 #[derive(Default)]
 pub struct HeatmapCache {
-    entries: std::sync::Mutex<HashMap<SumsKey, (std::time::Instant, Arc<Vec<HeatmapSums>>)>>,
+    entries: std::sync::Mutex<HashMap<SumsKey, Kept>>,
 }
 
 impl HeatmapCache {
