@@ -319,7 +319,15 @@ def postgraphile(args, db_url):
                             cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "GRAPHILE_ENV": "production"})
     try:
-        wait_http(f"http://127.0.0.1:{PG_PORT}/graphql?query=%7B__typename%7D", 120)
+        start = time.time()
+        while True:
+            try:
+                post(f"http://127.0.0.1:{PG_PORT}/graphql", {"query": "{ __typename }"})
+                break
+            except Exception:
+                if time.time() - start > 120:
+                    raise RuntimeError("PostGraphile did not start")
+                time.sleep(0.5)
         query = ("query Directory($org: UUID!) { allLeaders(first: 50, orderBy: NAME_ASC, condition: "
                  "{ organizationId: $org }) { nodes { id name email title department leaderByManagerId { id name } "
                  "teamMembersByLeaderId { nodes { teamByTeamId { id name } } } } pageInfo { hasNextPage endCursor } } }")

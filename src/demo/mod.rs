@@ -73,5 +73,12 @@ pub async fn populate(
         counts.plans += written.plans;
     }
     txn.commit().await.context("committing the demo data")?;
+    // Fresh statistics, as autovacuum would gather them soon after such a load.
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("ANALYZE")
+            .await
+            .context("analyzing the demo data")?;
+    }
     Ok((counts, started.elapsed()))
 }

@@ -52,6 +52,9 @@ type Kept = (std::time::Instant, Arc<Vec<HeatmapSums>>);
 #[derive(Default)]
 pub struct HeatmapCache {
     entries: std::sync::Mutex<HashMap<SumsKey, Kept>>,
+    /// One computation at a time: a dashboard's burst of requests waits for the first
+    /// instead of running the same large query once each.
+    computing: tokio::sync::Mutex<()>,
 }
 
 impl HeatmapCache {
@@ -98,9 +101,16 @@ pub async fn heatmap(
     let sums = match state.heatmaps.get(&cache_key) {
         Some(sums) => sums,
         None => {
-            let sums = Arc::new(tenancy::heatmap_sums(&state.db, org, cycle_id, key).await?);
-            state.heatmaps.put(cache_key, sums.clone());
-            sums
+            let _turn = state.heatmaps.computing.lock().await;
+            match state.heatmaps.get(&cache_key) {
+                Some(sums) => sums,
+                None => {
+                    let sums =
+                        Arc::new(tenancy::heatmap_sums(&state.db, org, cycle_id, key).await?);
+                    state.heatmaps.put(cache_key, sums.clone());
+                    sums
+                }
+            }
         }
     };
     let threshold = i64::from(cycle.anonymity_threshold);
