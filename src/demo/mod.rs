@@ -16,7 +16,6 @@ use rand::rngs::StdRng;
 use sea_orm::{DatabaseConnection, PaginatorTrait, TransactionTrait};
 use uuid::Uuid;
 
-pub(crate) use crate::db::Batch;
 use crate::error::{Context, Result};
 
 /// How much to generate.

@@ -12,7 +12,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::Batch;
+use crate::db::Batch;
 use crate::error::Result;
 
 const FIRST: &[&str] = &[

@@ -20,8 +20,8 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::Batch;
 use super::people::OrgChart;
+use crate::db::Batch;
 use crate::domain::reviews::aggregates::bucket;
 use crate::error::Result;
 

@@ -18,49 +18,39 @@ use crate::graphql::ids::{self, Kind};
 use crate::graphql::parts;
 use crate::startup::AppState;
 
-/// The kind of a global id for each table the trail names.
+/// The tables the trail names that have global ids, with their kinds.
+const TABLE_KINDS: [(&str, Kind); 15] = [
+    ("membership", Kind::Membership),
+    ("API key", Kind::ApiKey),
+    ("leader", Kind::Leader),
+    ("team", Kind::Team),
+    ("framework", Kind::Framework),
+    ("behavior", Kind::Behavior),
+    ("indicator", Kind::Indicator),
+    ("cycle", Kind::AssessmentCycle),
+    ("assessment", Kind::Assessment),
+    ("review", Kind::Review),
+    ("plan", Kind::DevelopmentPlan),
+    ("goal", Kind::Goal),
+    ("action", Kind::Action),
+    ("supporter", Kind::PlanSupporter),
+    ("activity", Kind::CheckIn),
+];
+
+/// The kind of a global id for a table the trail names.
 fn kind_of(table: &str) -> Option<Kind> {
-    Some(match table {
-        "membership" => Kind::Membership,
-        "API key" => Kind::ApiKey,
-        "leader" => Kind::Leader,
-        "team" => Kind::Team,
-        "framework" => Kind::Framework,
-        "behavior" => Kind::Behavior,
-        "indicator" => Kind::Indicator,
-        "cycle" => Kind::AssessmentCycle,
-        "assessment" => Kind::Assessment,
-        "review" => Kind::Review,
-        "plan" => Kind::DevelopmentPlan,
-        "goal" => Kind::Goal,
-        "action" => Kind::Action,
-        "supporter" => Kind::PlanSupporter,
-        "activity" => Kind::CheckIn,
-        _ => return None,
-    })
+    TABLE_KINDS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, k)| *k)
 }
 
 /// The table name of a kind, for targets named by the mutation's input.
 fn table_of(kind: Kind) -> Option<&'static str> {
-    [
-        "membership",
-        "API key",
-        "leader",
-        "team",
-        "framework",
-        "behavior",
-        "indicator",
-        "cycle",
-        "assessment",
-        "review",
-        "plan",
-        "goal",
-        "action",
-        "supporter",
-        "activity",
-    ]
-    .into_iter()
-    .find(|t| kind_of(t) == Some(kind))
+    TABLE_KINDS
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map(|(t, _)| *t)
 }
 
 /// The variables of the running request, for reading a mutation's input.

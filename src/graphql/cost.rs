@@ -168,9 +168,6 @@ impl SchemaIndex {
         walk.shape.directives = op.directives.len() as u64;
         let cost = walk.selections(&op.selection_set.node, root, None, 0);
         walk.shape.cost = cost.saturating_add(walk.shape.mutation_fields * MUTATION_COST);
-        if op.ty != OperationType::Mutation {
-            walk.shape.mutation_fields = 0;
-        }
         if walk.visits > VISIT_BUDGET {
             walk.shape.cost = u64::MAX;
         }

@@ -36,6 +36,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    const ALL: [Outcome; 5] = [
+        Outcome::Ok,
+        Outcome::Error,
+        Outcome::Rejected,
+        Outcome::RateLimited,
+        Outcome::Timeout,
+    ];
+
     fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
@@ -47,23 +55,19 @@ impl Outcome {
     }
 }
 
+/// One operation name's figures: requests by outcome, and its latency histogram.
 #[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
+struct Operation {
+    outcomes: [u64; Outcome::ALL.len()],
+    buckets: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
-}
-
-#[derive(Default)]
-struct Operations {
-    requests: HashMap<(String, Outcome), u64>,
-    latency: HashMap<String, Histogram>,
 }
 
 /// The counters of one process.
 #[derive(Default)]
 pub struct Metrics {
-    operations: Mutex<Operations>,
+    operations: Mutex<HashMap<String, Operation>>,
     rate_limited: AtomicU64,
     too_complex: AtomicU64,
 }
@@ -73,19 +77,24 @@ impl Metrics {
     pub fn observe(&self, operation: Option<&str>, outcome: Outcome, elapsed: Duration) {
         let mut ops = self.operations.lock().unwrap_or_else(|p| p.into_inner());
         let mut name = operation.unwrap_or("anonymous");
-        if !ops.latency.contains_key(name) && ops.latency.len() >= MAX_OPERATIONS {
-            name = "other";
+        if !ops.contains_key(name) {
+            if ops.len() >= MAX_OPERATIONS {
+                name = "other";
+            }
+            ops.entry(name.to_owned()).or_default();
         }
-        *ops.requests.entry((name.to_owned(), outcome)).or_default() += 1;
-        let h = ops.latency.entry(name.to_owned()).or_default();
+        let Some(op) = ops.get_mut(name) else {
+            return;
+        };
+        op.outcomes[outcome as usize] += 1;
         let secs = elapsed.as_secs_f64();
         for (i, bound) in BUCKETS.iter().enumerate() {
             if secs <= *bound {
-                h.counts[i] += 1;
+                op.buckets[i] += 1;
             }
         }
-        h.count += 1;
-        h.sum += secs;
+        op.count += 1;
+        op.sum += secs;
         if outcome == Outcome::RateLimited {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
@@ -104,22 +113,26 @@ impl Metrics {
     fn render(&self, out: &mut String) {
         let ops = self.operations.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str("# HELP colead_graphql_requests_total GraphQL operations by name and outcome.\n# TYPE colead_graphql_requests_total counter\n");
-        let mut requests: Vec<_> = ops.requests.iter().collect();
-        requests.sort_by(|a, b| (&a.0.0, a.0.1.as_str()).cmp(&(&b.0.0, b.0.1.as_str())));
-        for ((name, outcome), n) in requests {
-            let _ = writeln!(
-                out,
-                "colead_graphql_requests_total{{operation=\"{}\",outcome=\"{}\"}} {n}",
-                escape(name),
-                outcome.as_str()
-            );
+        let mut names: Vec<&String> = ops.keys().collect();
+        names.sort();
+        for name in &names {
+            for outcome in Outcome::ALL {
+                let n = ops[*name].outcomes[outcome as usize];
+                if n > 0 {
+                    let _ = writeln!(
+                        out,
+                        "colead_graphql_requests_total{{operation=\"{}\",outcome=\"{}\"}} {n}",
+                        escape(name),
+                        outcome.as_str()
+                    );
+                }
+            }
         }
         out.push_str("# HELP colead_graphql_request_duration_seconds Time to answer a GraphQL operation.\n# TYPE colead_graphql_request_duration_seconds histogram\n");
-        let mut latency: Vec<_> = ops.latency.iter().collect();
-        latency.sort_by(|a, b| a.0.cmp(b.0));
-        for (name, h) in latency {
+        for name in names {
+            let h = &ops[name];
             let name = escape(name);
-            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+            for (bound, n) in BUCKETS.iter().zip(h.buckets) {
                 let _ = writeln!(
                     out,
                     "colead_graphql_request_duration_seconds_bucket{{operation=\"{name}\",le=\"{bound}\"}} {n}"

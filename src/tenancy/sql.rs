@@ -18,10 +18,7 @@ pub async fn reporting_lines<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let p = |i: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${i}"),
-        _ => format!("?{i}"),
-    };
+    let p = |i: usize| placeholder(backend, i);
     let list: Vec<String> = (0..starts.len()).map(|i| p(i + 2)).collect();
     let sql = format!(
         "WITH RECURSIVE chain(origin, id, manager_id, depth) AS ( \
@@ -72,10 +69,7 @@ pub async fn heatmap_sums<C: ConnectionTrait>(
     key: HeatmapKey,
 ) -> Result<Vec<HeatmapSums>> {
     let backend = db.get_database_backend();
-    let (p1, p2) = match backend {
-        sea_orm::DatabaseBackend::Postgres => ("$1", "$2"),
-        _ => ("?1", "?2"),
-    };
+    let (p1, p2) = (placeholder(backend, 1), placeholder(backend, 2));
     let (group, join) = match key {
         HeatmapKey::Department => ("COALESCE(l.department, '')", String::new()),
         HeatmapKey::Manager => ("l.manager_id", String::new()),
@@ -145,10 +139,6 @@ pub async fn update_leaders<C: ConnectionTrait>(
             let base = 2 + r * COLS;
             let marks: Vec<String> = (0..COLS).map(|c| placeholder(backend, base + c)).collect();
             tuples.push(format!("({})", marks.join(", ")));
-            let status = match l.status {
-                entity::enums::LeaderStatus::Active => "ACTIVE",
-                entity::enums::LeaderStatus::Inactive => "INACTIVE",
-            };
             values.extend([
                 Value::Uuid(Some(l.id)),
                 Value::String(Some(l.name.clone())),
@@ -156,7 +146,7 @@ pub async fn update_leaders<C: ConnectionTrait>(
                 Value::String(l.title.clone()),
                 Value::String(l.department.clone()),
                 Value::Uuid(l.manager_id),
-                Value::String(Some(status.to_owned())),
+                Value::String(Some(sea_orm::ActiveEnum::to_value(&l.status))),
                 Value::ChronoDateTimeUtc(Some(l.updated_at)),
             ]);
         }

@@ -249,15 +249,11 @@ impl CyclesMutation {
         let (rctx, state) = parts(ctx);
         let cycle = ids::decode(Kind::AssessmentCycle, &input.cycle_id)?;
         if !(0..=20).contains(&input.max_peers) {
-            crate::domain::audit::note_refused();
-            return Ok(ReviewsPayload {
-                reviews: Vec::new(),
-                user_errors: vec![UserError::new(
-                    &["maxPeers"],
-                    crate::error::UserErrorCode::OutOfRange,
-                    "must be between 0 and 20",
-                )],
-            });
+            return reviews_payload(Err(Error::invalid(
+                &["maxPeers"],
+                crate::error::UserErrorCode::OutOfRange,
+                "must be between 0 and 20",
+            )));
         }
         let opts = raters::AutoAssign {
             include_self: input.include_self,

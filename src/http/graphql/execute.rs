@@ -75,7 +75,7 @@ fn cost_json(requested: u64, actual: u64, throttle: Option<ThrottleStatus>) -> s
     })
 }
 
-fn error(message: &str, code: &str) -> serde_json::Value {
+pub(super) fn error(message: &str, code: &str) -> serde_json::Value {
     json!({ "message": message, "extensions": { "code": code } })
 }
 

@@ -66,7 +66,7 @@ pub fn execution_marker() -> impl ExtensionFactory {
 }
 
 fn error_body(message: &str, code: &str) -> serde_json::Value {
-    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
+    json!({ "errors": [execute::error(message, code)] })
 }
 
 fn respond(media: MediaType, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
