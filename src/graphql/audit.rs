@@ -1,11 +1,9 @@
-//! The audit log in GraphQL: `auditEvents` for admins, and the extension that appends an
+//! The audit log in GraphQL: `auditEvents` for admins, and the hook that appends an
 //! event after every mutation field that succeeded.
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
-};
+use async_graphql::extensions::{ExtensionContext, NextResolve, ResolveInfo};
 use async_graphql::futures_util::FutureExt;
 use async_graphql::{Context, Enum, ID, InputObject, Object, ServerResult, Value, Variables};
 use chrono::{DateTime, Utc};
@@ -87,67 +85,48 @@ fn input_target(
     })
 }
 
-struct AuditTrail;
-
-impl ExtensionFactory for AuditTrail {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AuditTrail)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for AuditTrail {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.parent_type != "Mutation" || info.path_node.parent.is_some() {
-            return next.run(ctx, info).await;
-        }
-        let action = info.name.to_owned();
-        let from_input = input_target(&info, ctx.data_opt::<RequestVariables>().map(|v| &v.0));
-        let (result, trail) = audit::traced(next.run(ctx, info)).await;
-        let (Some(rctx), Some(state)) = (
-            ctx.data_opt::<RequestContext>(),
-            ctx.data_opt::<Arc<AppState>>(),
-        ) else {
-            return result;
+/// Runs a root mutation field and appends its audit event when it changed something.
+pub(super) async fn audited(
+    ctx: &ExtensionContext<'_>,
+    info: ResolveInfo<'_>,
+    next: NextResolve<'_>,
+) -> ServerResult<Option<Value>> {
+    let action = info.name.to_owned();
+    let from_input = input_target(&info, ctx.data_opt::<RequestVariables>().map(|v| &v.0));
+    let (result, trail) = audit::traced(next.run(ctx, info)).await;
+    let (Some(rctx), Some(state)) = (
+        ctx.data_opt::<RequestContext>(),
+        ctx.data_opt::<Arc<AppState>>(),
+    ) else {
+        return result;
+    };
+    // Refused with user errors (through `payload()` or built by hand): nothing changed.
+    let refused = trail.refused
+        || matches!(&result, Ok(Some(Value::Object(o)))
+            if o.get("userErrors").is_some_and(|e| !matches!(e, Value::List(l) if l.is_empty())));
+    // An error below the payload (a field of the changed object) nulls the mutation
+    // field after its write committed; only the resolver's own error means no change.
+    let changed = match &result {
+        Ok(_) => true,
+        Err(e) => e.path.len() > 1,
+    };
+    if changed && !refused {
+        let target = trail
+            .inserted
+            .iter()
+            .find(|(t, _, _)| kind_of(t).is_some())
+            .map(|(t, id, _)| (*t, *id))
+            .or(from_input);
+        let wrote_to = trail.inserted.first().map(|(_, _, org)| *org);
+        let entry = Entry {
+            action: &action,
+            target,
         };
-        // Refused with user errors (through `payload()` or built by hand): nothing changed.
-        let refused = trail.refused
-            || matches!(&result, Ok(Some(Value::Object(o)))
-                if o.get("userErrors").is_some_and(|e| !matches!(e, Value::List(l) if l.is_empty())));
-        // An error below the payload (a field of the changed object) nulls the mutation
-        // field after its write committed; only the resolver's own error means no change.
-        let changed = match &result {
-            Ok(_) => true,
-            Err(e) => e.path.len() > 1,
-        };
-        if changed && !refused {
-            let target = trail
-                .inserted
-                .iter()
-                .find(|(t, _, _)| kind_of(t).is_some())
-                .map(|(t, id, _)| (*t, *id))
-                .or(from_input);
-            let wrote_to = trail.inserted.first().map(|(_, _, org)| *org);
-            let entry = Entry {
-                action: &action,
-                target,
-            };
-            if let Err(e) = audit::record(&state.db, rctx, wrote_to, entry).await {
-                tracing::error!(error = %e.report(), action, "the audit event was not written");
-            }
+        if let Err(e) = audit::record(&state.db, rctx, wrote_to, entry).await {
+            tracing::error!(error = %e.report(), action, "the audit event was not written");
         }
-        result
     }
-}
-
-/// The extension the schema carries to write the audit log.
-pub fn audit_trail() -> impl ExtensionFactory {
-    AuditTrail
+    result
 }
 
 /// Who made a change.

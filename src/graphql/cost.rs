@@ -319,15 +319,16 @@ impl<'a> Walk<'a> {
 }
 
 /// The actual cost of a response: the objects its `data` holds, plus the mutation fee.
-pub fn actual_cost(data: Option<&serde_json::Value>, mutation_fields: u64) -> u64 {
-    fn objects(v: &serde_json::Value) -> u64 {
+pub fn actual_cost(data: &async_graphql::Value, mutation_fields: u64) -> u64 {
+    use async_graphql::Value;
+    fn objects(v: &Value) -> u64 {
         match v {
-            serde_json::Value::Object(map) => 1 + map.values().map(objects).sum::<u64>(),
-            serde_json::Value::Array(items) => items.iter().map(objects).sum(),
+            Value::Object(map) => 1 + map.values().map(objects).sum::<u64>(),
+            Value::List(items) => items.iter().map(objects).sum(),
             _ => 0,
         }
     }
     // The `data` object itself is not a selection.
-    let found = data.map_or(0, |d| objects(d).saturating_sub(u64::from(d.is_object())));
+    let found = objects(data).saturating_sub(u64::from(matches!(data, Value::Object(_))));
     found + mutation_fields * MUTATION_COST
 }

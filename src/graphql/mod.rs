@@ -7,6 +7,7 @@ pub mod connection;
 pub mod cost;
 pub mod cycles;
 pub mod frameworks;
+mod hooks;
 pub mod ids;
 pub mod insights;
 pub mod loaders;
@@ -16,7 +17,6 @@ pub mod plans;
 pub mod results;
 pub mod reviews;
 mod server;
-mod spans;
 
 use std::sync::Arc;
 
@@ -60,10 +60,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription>
 /// Builds the schema with the shared state as schema data.
 pub fn build_schema(state: Arc<AppState>) -> ColeadSchema {
     let introspection = state.config.hardening.introspection;
-    let mut schema = builder()
-        .extension(crate::http::graphql::execution_marker())
-        .extension(audit::audit_trail())
-        .extension(spans::root_field_spans());
+    let mut schema = builder().extension(hooks::request_hooks());
     if !introspection {
         schema = schema.disable_introspection().disable_suggestions();
     }

@@ -22,7 +22,7 @@ use crate::startup::AppState;
 /// One operation's answer, before it joins the HTTP response.
 pub(super) struct Answer {
     pub(super) status: StatusCode,
-    pub(super) body: serde_json::Value,
+    pub(super) body: Body,
     pub(super) unauthenticated: bool,
     /// Seconds to wait, when a rate limit refused the operation.
     pub(super) retry_after: Option<u64>,
@@ -32,11 +32,21 @@ impl Answer {
     fn new(status: StatusCode, body: serde_json::Value) -> Self {
         Self {
             status,
-            body,
+            body: Body::Json(body),
             unauthenticated: false,
             retry_after: None,
         }
     }
+}
+
+/// An operation's response body: a refusal built here, or what the schema answered,
+/// serialized once straight from async-graphql's values (no detour through
+/// `serde_json::Value`, which would copy every string and map of the page).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(super) enum Body {
+    Json(serde_json::Value),
+    Graphql(Box<async_graphql::Response>),
 }
 
 /// The buckets an operation is charged to: the principal's (or the client address's)
@@ -229,11 +239,11 @@ pub(super) async fn execute(
             Outcome::Error
         },
     );
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    let mut response = response;
     if let Some(hash) = remember {
         state.persisted.remember(hash, &query_text);
     }
-    let actual = actual_cost(body.get("data"), shape.mutation_fields);
+    let actual = actual_cost(&response.data, shape.mutation_fields);
     let throttle = match throttle {
         // Lists larger than assumed cost what they returned, beyond the estimate.
         Some(mut t) if actual > shape.cost => {
@@ -251,13 +261,12 @@ pub(super) async fn execute(
         }
         other => other,
     };
-    if let Some(obj) = body.as_object_mut() {
-        let ext = obj.entry("extensions").or_insert_with(|| json!({}));
-        ext["cost"] = cost_json(shape.cost, actual, throttle);
+    if let Ok(cost) = Value::from_json(cost_json(shape.cost, actual, throttle)) {
+        response.extensions.insert("cost".to_owned(), cost);
     }
     Ok(Answer {
         status: StatusCode::OK,
-        body,
+        body: Body::Graphql(Box::new(response)),
         unauthenticated,
         retry_after,
     })

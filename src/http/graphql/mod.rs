@@ -12,20 +12,19 @@ pub use persisted::PersistedStore;
 pub use request::{MediaType, negotiate};
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::ServerError;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use serde_json::json;
 
 use crate::auth;
 use crate::graphql::ColeadSchema;
 use crate::startup::{AppState, SharedSchema};
 use crate::telemetry::RequestId;
-use execute::code_of;
+use execute::{Body, code_of};
 use request::{Refusal, check_content_type, parse_body, parse_get, read_body, refuse};
 
 /// Largest request body accepted, in bytes.
@@ -33,43 +32,15 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Most operations accepted in one batched (JSON array) request.
 pub const BATCH_LIMIT: usize = 10;
 
-/// Marks, in the request's data, that parsing and validation passed and execution began.
-struct ExecutionMarker;
-
-impl ExtensionFactory for ExecutionMarker {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ExecutionMarker)
-    }
-}
-
+/// Set in a request's data once parsing and validation passed and execution began.
 #[derive(Clone, Default)]
-pub(super) struct Executed(pub(super) Arc<AtomicBool>);
-
-#[async_trait::async_trait]
-impl Extension for ExecutionMarker {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> async_graphql::Response {
-        if let Some(flag) = ctx.data_opt::<Executed>() {
-            flag.0.store(true, Ordering::Release);
-        }
-        next.run(ctx, operation_name).await
-    }
-}
-
-/// The extension the schema must carry for this handler to tell request errors apart.
-pub fn execution_marker() -> impl ExtensionFactory {
-    ExecutionMarker
-}
+pub(crate) struct Executed(pub(crate) Arc<AtomicBool>);
 
 fn error_body(message: &str, code: &str) -> serde_json::Value {
     json!({ "errors": [execute::error(message, code)] })
 }
 
-fn respond(media: MediaType, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+fn respond(media: MediaType, status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, media.content_type()))
         .body(serde_json::to_vec(body).unwrap_or_default())
@@ -165,17 +136,18 @@ async fn serve(
     }
     let unauthenticated = results.iter().any(|r| r.unauthenticated);
     let retry_after = results.iter().find_map(|r| r.retry_after);
-    let (status, body) = if batch {
-        let bodies = results.into_iter().map(|r| r.body).collect();
-        (StatusCode::OK, serde_json::Value::Array(bodies))
+    for r in &mut results {
+        mask_internal_errors(&mut r.body, &request_id);
+    }
+    let mut res = if batch {
+        let bodies: Vec<&Body> = results.iter().map(|r| &r.body).collect();
+        respond(media, StatusCode::OK, &bodies)
     } else {
         let r = results
             .pop()
             .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation"))?;
-        (r.status, r.body)
+        respond(media, r.status, &r.body)
     };
-    let body = mask_internal_errors(body, &request_id);
-    let mut res = respond(media, status, &body);
     // A batch answers 200 with each operation's own errors: some may have committed.
     if let (Some(secs), false) = (retry_after, batch) {
         *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -203,29 +175,41 @@ pub(super) fn errors_only(mut errors: Vec<ServerError>) -> serde_json::Value {
 
 /// Internal errors show clients only the request id; their detail went to the log.
 /// Errors without a code are the library's own input errors: they get `BAD_USER_INPUT`.
-fn mask_internal_errors(mut body: serde_json::Value, id: &RequestId) -> serde_json::Value {
-    let responses: Vec<&mut serde_json::Value> = match &mut body {
-        serde_json::Value::Array(items) => items.iter_mut().collect(),
-        other => vec![other],
-    };
-    for response in responses {
-        let Some(errors) = response.get_mut("errors").and_then(|e| e.as_array_mut()) else {
-            continue;
-        };
-        for error in errors {
-            let code = error
-                .pointer("/extensions/code")
-                .and_then(|c| c.as_str())
-                .map(str::to_owned);
-            match code.as_deref() {
-                Some("INTERNAL") => {
-                    error["message"] = json!(format!("internal error (request id {id})"));
-                    error["extensions"]["requestId"] = json!(id.0);
+fn mask_internal_errors(body: &mut Body, id: &RequestId) {
+    match body {
+        Body::Graphql(response) => {
+            for error in &mut response.errors {
+                match code_of(error) {
+                    Some("INTERNAL") => {
+                        error.message = format!("internal error (request id {id})");
+                        error
+                            .extensions
+                            .get_or_insert_with(Default::default)
+                            .set("requestId", id.0.as_str());
+                    }
+                    Some(_) => {}
+                    None => error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", "BAD_USER_INPUT"),
                 }
-                Some(_) => {}
-                None => error["extensions"]["code"] = json!("BAD_USER_INPUT"),
+            }
+        }
+        Body::Json(json) => {
+            let Some(errors) = json.get_mut("errors").and_then(|e| e.as_array_mut()) else {
+                return;
+            };
+            for error in errors {
+                let code = error.pointer("/extensions/code").and_then(|c| c.as_str());
+                match code {
+                    Some("INTERNAL") => {
+                        error["message"] = json!(format!("internal error (request id {id})"));
+                        error["extensions"]["requestId"] = json!(id.0);
+                    }
+                    Some(_) => {}
+                    None => error["extensions"]["code"] = json!("BAD_USER_INPUT"),
+                }
             }
         }
     }
-    body
 }
