@@ -35,6 +35,8 @@ pub struct AppState {
     /// Query-cost and login budgets.
     pub limiter: Limiter,
     pub persisted: PersistedStore,
+    /// Parsed documents by query text.
+    pub documents: crate::http::graphql::DocumentCache,
     pub metrics: Metrics,
     /// Heatmap sums of closed cycles, briefly kept.
     pub heatmaps: crate::domain::insights::HeatmapCache,
@@ -91,6 +93,7 @@ impl Application {
             schema_index: SchemaIndex::from_sdl(&graphql::sdl()),
             limiter: Limiter::new(redis),
             persisted,
+            documents: Default::default(),
             metrics: Metrics::default(),
             heatmaps: Default::default(),
             statements,

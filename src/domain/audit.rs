@@ -157,3 +157,25 @@ pub async fn count(state: &AppState, ctx: &RequestContext, filter: &Filter) -> R
         .await
         .context("counting audit events")
 }
+
+/// Records a change made by an operator command (run with the server's database
+/// credentials, so without a principal) in organization `org`.
+pub async fn record_operator<C: ConnectionTrait>(db: &C, org: Uuid, action: &str) -> Result<()> {
+    tenancy::insert(
+        db,
+        org,
+        audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            actor_kind: Set("OPERATOR".to_owned()),
+            actor_id: Set(None),
+            action: Set(action.chars().take(80).collect()),
+            target_type: Set(None),
+            target_id: Set(None),
+            request_id: Set(format!("cli-{}", Uuid::now_v7())),
+            occurred_at: Set(Utc::now()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}

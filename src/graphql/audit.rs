@@ -138,6 +138,8 @@ pub enum AuditActorKind {
     Review,
     /// A request without a token: sign-up, accepting an invitation, signing in.
     Anonymous,
+    /// A command run on the server with its database credentials (`colead import`).
+    Operator,
 }
 
 /// One change, as the audit log keeps it.
@@ -153,6 +155,7 @@ impl AuditEvent {
             "API_KEY" => AuditActorKind::ApiKey,
             "REVIEW" => AuditActorKind::Review,
             "ANONYMOUS" => AuditActorKind::Anonymous,
+            "OPERATOR" => AuditActorKind::Operator,
             _ => AuditActorKind::User,
         }
     }

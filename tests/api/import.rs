@@ -273,3 +273,36 @@ async fn imports_are_limited_permitted_and_scoped_to_the_organization() {
         json!([{ "name": "Their boss", "status": "ACTIVE" }])
     );
 }
+
+#[tokio::test]
+async fn a_leader_whose_record_fails_its_checks_is_not_deactivated_as_missing() {
+    let app = spawn_app().await;
+    let s = app.sign_up("Feed", "feed@example.com").await;
+    let first: Vec<Value> = (0..3)
+        .map(|i| json!({ "externalId": format!("E{i}"), "name": format!("P{i}") }))
+        .collect();
+    import(&app, &s.token, &first, false).await;
+    let second = vec![
+        json!({ "externalId": "E0", "name": "P0" }),
+        json!({ "externalId": "E1", "name": "P1", "email": "not an email" }),
+    ];
+    let out = import(&app, &s.token, &second, true).await;
+    assert_eq!(out["failed"], 1, "{out}");
+    // Only E2 is missing from the feed; E1 is in it, with a record that failed.
+    assert_eq!(out["deactivated"], 1, "{out}");
+    let data = app
+        .ok(
+            Some(&s.token),
+            "{ leaders(first: 50, filter: { status: ACTIVE }) { nodes { externalId } } }",
+            json!({}),
+        )
+        .await;
+    let mut active: Vec<&str> = data["leaders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["externalId"].as_str().unwrap())
+        .collect();
+    active.sort();
+    assert_eq!(active, ["E0", "E1"]);
+}

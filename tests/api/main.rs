@@ -16,6 +16,7 @@ mod graphql_building_blocks;
 mod helpers;
 mod http_protocol;
 mod import;
+mod import_file;
 mod insights;
 mod limits;
 mod operations;

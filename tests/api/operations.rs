@@ -260,3 +260,54 @@ async fn a_request_past_its_deadline_is_cancelled_with_a_clean_error() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
     assert!(body.get("data").is_none());
 }
+
+#[tokio::test]
+async fn a_query_sent_again_runs_from_its_parsed_document_with_its_own_variables() {
+    let app = crate::helpers::spawn_app().await;
+    let s = app.sign_up("Docs", "docs@example.com").await;
+    let a = app
+        .leader(&s.token, serde_json::json!({ "name": "Ann" }))
+        .await;
+    let b = app
+        .leader(&s.token, serde_json::json!({ "name": "Bo" }))
+        .await;
+    let q = "query One($id: ID!) { node(id: $id) { ... on Leader { name } } } query Two { serverInfo { version } }";
+    let before = app.state.documents.len();
+    for (id, name) in [(&a, "Ann"), (&b, "Bo"), (&a, "Ann")] {
+        let body =
+            serde_json::json!({ "query": q, "operationName": "One", "variables": { "id": id } });
+        let res: serde_json::Value = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&s.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(res["data"]["node"]["name"], name, "{res}");
+    }
+    let two = serde_json::json!({ "query": q, "operationName": "Two" });
+    let res: serde_json::Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&two)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(res["data"]["serverInfo"]["version"].is_string(), "{res}");
+    assert_eq!(app.state.documents.len(), before + 1);
+    // A document that does not parse is not kept, and answers its error every time.
+    for _ in 0..2 {
+        let (status, body) = app
+            .gql(Some(&s.token), "{ leaders(first: ", serde_json::json!({}))
+            .await;
+        assert_eq!(status, 400, "{body}");
+    }
+    assert_eq!(app.state.documents.len(), before + 1);
+}

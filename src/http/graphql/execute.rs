@@ -127,16 +127,20 @@ pub(super) async fn execute(
     }
     // The variables step aside while the parsed document borrows the request.
     let variables = std::mem::take(&mut request.variables);
+    let unparsed = (!state.documents.restore(&mut request)).then(|| request.query.clone());
     let analyzed = match request.parsed_query() {
-        Ok(doc) => Ok((
-            {
-                label = operation_label(doc, operation_name.as_deref());
-                operation_type(doc, operation_name.as_deref())
-            },
-            state
-                .schema_index
-                .analyze(doc, operation_name.as_deref(), &variables),
-        )),
+        Ok(doc) => {
+            if let Some(text) = &unparsed {
+                state.documents.keep(text, doc);
+            }
+            label = operation_label(doc, operation_name.as_deref());
+            Ok((
+                operation_type(doc, operation_name.as_deref()),
+                state
+                    .schema_index
+                    .analyze(doc, operation_name.as_deref(), &variables),
+            ))
+        }
         Err(err) => Err(err),
     };
     request.variables = variables;

@@ -3,10 +3,12 @@
 //! accepts `application/graphql-response+json`), 405 for a mutation over GET, 413 above
 //! the body limit, and UTF-8 JSON always.
 
+mod documents;
 mod execute;
 mod persisted;
 mod request;
 
+pub use documents::DocumentCache;
 pub use persisted::PersistedStore;
 
 pub use request::{MediaType, negotiate};

@@ -11,7 +11,8 @@ use std::collections::HashSet;
 
 use entity::enums::LeaderStatus;
 use entity::leader;
-use sea_orm::TransactionTrait;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use uuid::Uuid;
 
 use super::WRITERS;
 use crate::auth::RequestContext;
@@ -138,6 +139,16 @@ fn check(index: usize, r: Record) -> Result<Clean, Vec<UserError>> {
     }
 }
 
+/// Which active leaders an import deactivates because the feed no longer has them.
+pub enum Missing<'a> {
+    /// None.
+    Keep,
+    /// Those whose external id is in no record of this call.
+    AbsentFromBatch,
+    /// Those whose external id is not in this set: a feed sent in several calls.
+    AbsentFrom(&'a HashSet<String>),
+}
+
 /// Imports `records` into the caller's organization.
 pub async fn import(
     state: &AppState,
@@ -147,6 +158,21 @@ pub async fn import(
 ) -> Result<Outcome> {
     let org = ctx.require(WRITERS)?.organization_id;
     state.heatmaps.forget(org);
+    let missing = if deactivate_missing {
+        Missing::AbsentFromBatch
+    } else {
+        Missing::Keep
+    };
+    import_into(&state.db, org, records, missing).await
+}
+
+/// Imports `records` into organization `org`, for a caller already allowed to.
+pub async fn import_into(
+    db: &DatabaseConnection,
+    org: Uuid,
+    records: Vec<Record>,
+    missing: Missing<'_>,
+) -> Result<Outcome> {
     if records.len() > MAX_RECORDS {
         return Err(Error::invalid(
             &["records"],
@@ -157,8 +183,12 @@ pub async fn import(
     let mut rows: Vec<RowResult> = Vec::with_capacity(records.len());
     let mut clean: Vec<Option<Clean>> = Vec::with_capacity(records.len());
     let mut seen: HashSet<String> = HashSet::new();
+    // Every record's external id, failed or not: a leader whose record failed its checks
+    // is still in the feed, and is not deactivated as missing.
+    let mut present: HashSet<String> = HashSet::new();
     for (i, r) in records.into_iter().enumerate() {
         let external_id = r.external_id.trim().to_owned();
+        present.insert(external_id.clone());
         let result = check(i, r).and_then(|c| {
             if seen.insert(c.external_id.clone()) {
                 Ok(c)
@@ -184,16 +214,16 @@ pub async fn import(
         });
         clean.push(c);
     }
-    let txn = state.db.begin().await.context("starting the import")?;
+    let txn = db.begin().await.context("starting the import")?;
     let existing: Vec<leader::Model> = tenancy::select::<leader::Entity>(org)
         .all(&txn)
         .await
         .context("reading the directory for the import")?;
     let plan = plan::plan(org, &existing, &mut rows, &clean);
-    let missing = if deactivate_missing {
-        plan::missing(&existing, &seen).collect()
-    } else {
-        Vec::new()
+    let missing: Vec<&leader::Model> = match missing {
+        Missing::Keep => Vec::new(),
+        Missing::AbsentFromBatch => plan::missing(&existing, &present).collect(),
+        Missing::AbsentFrom(all) => plan::missing(&existing, all).collect(),
     };
     write::write(&txn, org, &plan, &missing).await?;
     txn.commit().await.context("committing the import")?;

@@ -1,4 +1,6 @@
-//! The command line: `serve` (the default), `migrate`, `schema`.
+//! The command line: `serve` (the default), `migrate`, `schema`, `token`, `demo`, `import`.
+
+pub mod import;
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
@@ -53,6 +55,21 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Import leaders from a CSV file with the columns of `LeaderRecordInput`
+    /// (externalId, name, email, title, department, managerExternalId, active).
+    Import {
+        /// The organization's slug.
+        #[arg(long)]
+        org: String,
+        /// Deactivate active leaders whose external id is not in the file.
+        #[arg(long)]
+        deactivate_missing: bool,
+        /// Records per transaction (at most 5,000).
+        #[arg(long, default_value_t = 1_000)]
+        batch_size: usize,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -89,6 +106,15 @@ pub async fn run(cli: Cli, config: Config) -> Result<()> {
                 }),
             )
             .await
+        }
+        Command::Import {
+            org,
+            deactivate_missing,
+            batch_size,
+            file,
+        } => {
+            let (db, _) = open(&config).await?;
+            import::run(&db, &org, &file, batch_size, deactivate_missing).await
         }
     }
 }
