@@ -6,7 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -173,6 +174,22 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    fetch_as::<E, E::Model, C>(db, select, id, ordering, args).await
+}
+
+/// Like [`fetch`], with rows decoded as `D` (a faster decoder of the same columns).
+pub async fn fetch_as<E, D, C>(
+    db: &C,
+    select: Select<E>,
+    id: E::Column,
+    ordering: &Ordering<E::Model>,
+    args: &PageArgs,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    D: FromQueryResult + Into<E::Model> + Send,
+    C: ConnectionTrait,
+{
     // Walking backwards flips the order; the rows are reversed again afterwards.
     let descending = ordering.descending != args.backward;
     let order = if descending { Order::Desc } else { Order::Asc };
@@ -203,12 +220,16 @@ where
     if let Some((expr, _)) = &ordering.key {
         select = select.order_by(expr.clone(), order.clone());
     }
-    let mut rows = select
+    let mut rows: Vec<E::Model> = select
         .order_by(id, order)
         .limit(args.limit + 1)
+        .into_model::<D>()
         .all(db)
         .await
-        .context("fetching a page")?;
+        .context("fetching a page")?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let more = rows.len() as u64 > args.limit;
     rows.truncate(args.limit as usize);
     if args.backward {

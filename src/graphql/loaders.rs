@@ -78,7 +78,7 @@ impl Loader<Uuid> for LeaderLoader {
         let Some(org) = self.0.org else {
             return Ok(HashMap::new());
         };
-        let rows = tenancy::find_many::<leader::Entity, _>(&self.0.db, org, keys.iter().copied())
+        let rows = tenancy::leaders_by_id(&self.0.db, org, keys.iter().copied())
             .await
             .map_err(fail)?;
         Ok(rows.into_iter().map(|l| (l.id, l)).collect())

@@ -8,7 +8,10 @@
 //! The few global tables (users, organizations) have their unscoped accessors here too.
 #![allow(clippy::disallowed_methods)]
 
+mod rows;
 mod sql;
+
+pub use rows::LeaderRow;
 
 pub use sql::{
     HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, reporting_lines, update_leaders,
@@ -177,6 +180,21 @@ pub async fn find_many<E: TenantEntity, C: ConnectionTrait>(
         .all(db)
         .await
         .with_context(|| format!("loading {}s", E::NAME))
+}
+
+/// Leaders of `org` by id, decoded by position (see [`LeaderRow`]).
+pub async fn leaders_by_id<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<leader::Model>> {
+    let rows = select::<leader::Entity>(org)
+        .filter(leader::Column::Id.is_in(ids))
+        .into_model::<LeaderRow>()
+        .all(db)
+        .await
+        .context("loading leaders")?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 /// A bulk update of rows of `E` in `org`.

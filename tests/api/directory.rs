@@ -175,3 +175,36 @@ async fn a_cursor_is_refused_in_another_order() {
         }
     }
 }
+
+#[tokio::test]
+async fn leaders_decoded_by_position_equal_the_derived_decoding() {
+    let app = spawn_app().await;
+    let s = app.sign_up("Rows", "rows@example.com").await;
+    let boss = app.leader(&s.token, json!({ "name": "Boss" })).await;
+    let full = app
+        .leader(
+            &s.token,
+            json!({ "name": "Full", "email": "full@example.com", "title": "Lead", "department": "Ops",
+                    "externalId": "F-1", "managerId": boss, "startDate": "2024-02-29" }),
+        )
+        .await;
+    app.mutate(
+        &s.token,
+        "mutation($i: LeaderIdInput!) { deactivateLeader(input: $i) { userErrors { message } } }",
+        json!({ "i": { "leaderId": boss } }),
+        "deactivateLeader",
+    )
+    .await;
+    let org = colead::graphql::ids::decode_any(&s.org_id).unwrap().1;
+    let ids = [boss, full].map(|g| colead::graphql::ids::decode_any(&g).unwrap().1);
+    let mut fast = colead::tenancy::leaders_by_id(&app.db, org, ids)
+        .await
+        .unwrap();
+    let mut derived = colead::tenancy::find_many::<entity::leader::Entity, _>(&app.db, org, ids)
+        .await
+        .unwrap();
+    fast.sort_by_key(|l| l.id);
+    derived.sort_by_key(|l| l.id);
+    assert_eq!(fast.len(), 2);
+    assert_eq!(fast, derived);
+}

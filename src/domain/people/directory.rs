@@ -122,7 +122,7 @@ pub async fn list(
     args: &PageArgs,
 ) -> Result<Page<leader::Model>> {
     let org = ctx.require(READERS)?.organization_id;
-    pagination::fetch(
+    pagination::fetch_as::<_, tenancy::LeaderRow, _>(
         &state.db,
         filtered(org, filter),
         leader::Column::Id,
