@@ -311,7 +311,10 @@ fn retry_after_of(e: &ServerError) -> Option<u64> {
 }
 
 /// The type of the operation that runs: the named one, or the document's only one.
-fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+pub(crate) fn operation_type(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+) -> Option<OperationType> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),

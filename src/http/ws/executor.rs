@@ -1,0 +1,118 @@
+//! Running the subscriptions of one websocket connection: subscriptions only (queries
+//! and mutations belong to `POST /graphql`, with its cost limits), each with the
+//! connection's principal and fresh loaders, and the token checked again before every
+//! event so that a revoked membership, a changed role or an expired token ends the
+//! stream.
+
+use std::future::{Future, ready};
+use std::sync::Arc;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Data, Executor, Request, Response, ServerError};
+use futures_util::stream::{BoxStream, StreamExt};
+
+use crate::auth::{self, AuthError, Principal, RequestContext};
+use crate::graphql::{self, ColeadSchema};
+use crate::startup::AppState;
+
+#[derive(Clone)]
+pub struct WsExecutor {
+    schema: ColeadSchema,
+    state: Arc<AppState>,
+    ctx: RequestContext,
+    token: Arc<str>,
+}
+
+impl WsExecutor {
+    pub fn new(
+        schema: ColeadSchema,
+        state: Arc<AppState>,
+        ctx: RequestContext,
+        token: String,
+    ) -> Self {
+        Self {
+            schema,
+            state,
+            ctx,
+            token: token.into(),
+        }
+    }
+}
+
+fn refusal(message: &str, code: &str) -> Response {
+    let mut e = ServerError::new(message, None);
+    e.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    Response::from_errors(vec![e])
+}
+
+fn only_subscriptions() -> Response {
+    refusal(
+        "only subscriptions are served here; send queries and mutations to POST /graphql",
+        "BAD_USER_INPUT",
+    )
+}
+
+impl Executor for WsExecutor {
+    fn execute(&self, _request: Request) -> impl Future<Output = Response> + Send {
+        ready(only_subscriptions())
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        _session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let name = request.operation_name.clone();
+        // A document that does not parse goes on, for the schema to report why.
+        if let Ok(doc) = request.parsed_query()
+            && crate::http::graphql::operation_type(doc, name.as_deref())
+                != Some(OperationType::Subscription)
+        {
+            return futures_util::stream::once(ready(only_subscriptions())).boxed();
+        }
+        let request = graphql::request_data(request, &self.state, self.ctx.clone());
+        let (state, token) = (self.state.clone(), self.token.clone());
+        let principal = self.ctx.principal.clone();
+        self.schema
+            .execute_stream(request)
+            .then(move |response| {
+                let (state, token, principal) = (state.clone(), token.clone(), principal.clone());
+                async move {
+                    still_allowed(&state, &token, principal.as_deref())
+                        .await
+                        .map(|()| response)
+                }
+            })
+            .scan(false, |ended, item| {
+                if *ended {
+                    return ready(None);
+                }
+                *ended = item.is_err();
+                ready(Some(item.unwrap_or_else(|refused| refused)))
+            })
+            .boxed()
+    }
+}
+
+/// Whether the connection's token still grants what it granted at `connection_init`.
+async fn still_allowed(
+    state: &AppState,
+    token: &str,
+    principal: Option<&Principal>,
+) -> Result<(), Response> {
+    match auth::principal_for_token(state, token).await {
+        Ok(now) if Some(&now) == principal => Ok(()),
+        // The event was just read from the database: an outage of the check is not a refusal.
+        Err(AuthError::Unavailable) => Ok(()),
+        Ok(_) => Err(refusal(
+            "the access token no longer grants this subscription; reconnect",
+            "FORBIDDEN",
+        )),
+        Err(e) => Err(refusal(
+            &format!("{}; reconnect with a fresh token", e.message()),
+            "UNAUTHENTICATED",
+        )),
+    }
+}
