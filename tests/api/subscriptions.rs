@@ -249,6 +249,26 @@ async fn hr_sees_review_progress_without_who_submitted() {
 }
 
 #[tokio::test]
+async fn a_subscriber_demoted_to_member_gets_no_more_progress() {
+    let app = spawn_app().await;
+    let org = open_cycle_with_raters(&app).await;
+    let (hr, membership) = app.add_member(&org.admin, "hr@acme.test", "HR").await;
+    let mut ws = open(&app, &hr).await;
+    subscribe(
+        &app,
+        &mut ws,
+        "r",
+        REVIEW_SUBMITTED,
+        json!({ "c": org.cycle }),
+    )
+    .await;
+    app.mutate(&org.admin, "mutation($m: ID!) { updateMembership(input: { membershipId: $m, role: MEMBER }) { membership { role } userErrors { code } } }", json!({ "m": membership }), "updateMembership").await;
+
+    submit_review(&app, &org.tokens["P2"]).await;
+    assert_eq!(refused(&mut ws, "r").await, "FORBIDDEN");
+}
+
+#[tokio::test]
 async fn a_member_rater_or_another_organization_cannot_watch_a_cycle() {
     let app = spawn_app().await;
     let org = open_cycle_with_raters(&app).await;

@@ -150,14 +150,27 @@ fn of(
 
 /// Passes events on until the first error (the subscriber may no longer watch), which
 /// it delivers before ending the stream.
-fn until_refused<T: Send>(
-    events: impl Stream<Item = crate::error::Result<T>> + Send,
-) -> impl Stream<Item = async_graphql::Result<T>> + Send {
-    events.scan(false, |refused, item| {
-        if *refused {
-            return ready(None);
+fn until_refused<T: Send + 'static>(
+    events: impl Stream<Item = crate::error::Result<T>> + Send + 'static,
+) -> impl Stream<Item = async_graphql::Result<T>> + Send + 'static {
+    through_first_error(events.map(|item| item.map_err(Into::into)))
+}
+
+/// The items of `items` up to and including the first error; then the stream ends at
+/// once (without waiting for another item).
+pub fn through_first_error<T, E>(
+    items: impl Stream<Item = Result<T, E>> + Send + 'static,
+) -> impl Stream<Item = Result<T, E>> + Send + 'static
+where
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    futures_util::stream::unfold((items.boxed(), false), |(mut items, ended)| async move {
+        if ended {
+            return None;
         }
-        *refused = item.is_err();
-        ready(Some(item.map_err(Into::into)))
+        let item = items.next().await?;
+        let ended = item.is_err();
+        Some((item, (items, ended)))
     })
 }

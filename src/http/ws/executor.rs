@@ -12,6 +12,7 @@ use async_graphql::{Data, Executor, Request, Response, ServerError};
 use futures_util::stream::{BoxStream, StreamExt};
 
 use crate::auth::{self, AuthError, Principal, RequestContext};
+use crate::graphql::live::through_first_error;
 use crate::graphql::{self, ColeadSchema};
 use crate::startup::AppState;
 
@@ -75,23 +76,16 @@ impl Executor for WsExecutor {
         let request = graphql::request_data(request, &self.state, self.ctx.clone());
         let (state, token) = (self.state.clone(), self.token.clone());
         let principal = self.ctx.principal.clone();
-        self.schema
-            .execute_stream(request)
-            .then(move |response| {
-                let (state, token, principal) = (state.clone(), token.clone(), principal.clone());
-                async move {
-                    still_allowed(&state, &token, principal.as_deref())
-                        .await
-                        .map(|()| response)
-                }
-            })
-            .scan(false, |ended, item| {
-                if *ended {
-                    return ready(None);
-                }
-                *ended = item.is_err();
-                ready(Some(item.unwrap_or_else(|refused| refused)))
-            })
+        let checked = self.schema.execute_stream(request).then(move |response| {
+            let (state, token, principal) = (state.clone(), token.clone(), principal.clone());
+            async move {
+                still_allowed(&state, &token, principal.as_deref())
+                    .await
+                    .map(|()| response)
+            }
+        });
+        through_first_error(checked)
+            .map(|item| item.unwrap_or_else(|refused| refused))
             .boxed()
     }
 }
