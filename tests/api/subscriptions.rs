@@ -155,6 +155,23 @@ async fn submit_review(app: &TestApp, rater: &str) -> String {
 async fn a_connection_needs_a_valid_token_in_connection_init() {
     let app = spawn_app().await;
     let s = app.sign_up("Acme", "ada@acme.test").await;
+    // Subscriptions are not served over HTTP.
+    let (status, body) = app
+        .gql(
+            Some(&s.token),
+            "subscription { cycleStatusChanged { status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.get("data").is_none(), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/graphql/ws")
+    );
+
     let mut ws = open(&app, &s.token).await;
     // Queries and mutations belong to POST /graphql.
     send(

@@ -149,6 +149,12 @@ pub(super) async fn execute(
             "mutations are only accepted over POST",
         ));
     }
+    if op_type == Some(OperationType::Subscription) {
+        observe(&label, Outcome::Rejected);
+        let message = "subscriptions are served over GET /graphql/ws (graphql-transport-ws)";
+        let body = json!({ "errors": [error(message, "BAD_USER_INPUT")] });
+        return Ok(Answer::new(request_error_status, body));
+    }
     let shape = shape.unwrap_or_default();
     if shape.introspection && !state.config.hardening.introspection {
         observe(&label, Outcome::Rejected);
