@@ -446,3 +446,44 @@ async fn a_review_submitted_through_another_instance_reaches_the_subscriber() {
     assert_eq!(e["assessmentReviews"]["submitted"], 1, "{m}");
     assert_eq!(e["cycle"]["id"], org.cycle);
 }
+
+#[tokio::test]
+async fn only_committed_events_are_heard_and_a_large_one_arrives_whole() {
+    use colead::domain::outbox;
+    use colead::graphql::ids::{Kind, decode};
+    use sea_orm::TransactionTrait;
+    if postgres_url().is_none() {
+        return; // PostgreSQL only: NOTIFY's payload limit and transactional delivery.
+    }
+    let app = spawn_app().await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    let org = decode(Kind::Organization, &s.org_id).unwrap();
+    let mut heard = Box::pin(app.state.events.stream());
+    let body = "x".repeat(20_000);
+    let event = json!({ "cycleId": uuid::Uuid::now_v7(), "body": body });
+
+    let txn = app.db.begin().await.unwrap();
+    outbox::record(&txn, org, "review.submitted", json!({ "rolled": "back" }))
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    let txn = app.db.begin().await.unwrap();
+    outbox::record(&txn, org, "review.submitted", event.clone())
+        .await
+        .unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(300), heard.next()).await;
+    assert!(early.is_err(), "heard before the commit: {early:?}");
+    txn.commit().await.unwrap();
+
+    let e = tokio::time::timeout(Duration::from_secs(10), heard.next())
+        .await
+        .expect("heard in time")
+        .expect("an event");
+    assert_eq!(
+        (e.organization_id, e.event_type.as_str()),
+        (org, "review.submitted")
+    );
+    assert_eq!(e.data, event);
+    let quiet = tokio::time::timeout(Duration::from_millis(300), heard.next()).await;
+    assert!(quiet.is_err(), "heard a rolled-back event: {quiet:?}");
+}
