@@ -180,6 +180,19 @@ async fn a_connection_needs_a_valid_token_in_connection_init() {
     )
     .await;
     assert_eq!(refused(&mut ws, "q").await, "BAD_USER_INPUT");
+    // Twenty subscriptions at once per connection; a stopped one makes room.
+    for i in 0..20 {
+        subscribe(&app, &mut ws, &format!("s{i}"), CYCLE_STATUS, json!({})).await;
+    }
+    let over = json!({ "id": "s20", "type": "subscribe", "payload": { "query": CYCLE_STATUS } });
+    send(&mut ws, over.clone()).await;
+    assert_eq!(refused(&mut ws, "s20").await, "RATE_LIMITED");
+    send(&mut ws, json!({ "id": "s0", "type": "complete" })).await;
+    assert_eq!(
+        next(&mut ws).await,
+        json!({ "type": "complete", "id": "s0" })
+    );
+    subscribe(&app, &mut ws, "s20", CYCLE_STATUS, json!({})).await;
     // `token` is accepted as well as `authorization`.
     let mut ws = connect(&app).await;
     send(

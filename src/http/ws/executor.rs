@@ -6,6 +6,7 @@
 
 use std::future::{Future, ready};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, Executor, Request, Response, ServerError};
@@ -16,12 +17,37 @@ use crate::graphql::live::through_first_error;
 use crate::graphql::{self, ColeadSchema};
 use crate::startup::AppState;
 
+/// Most subscriptions running at once on one connection.
+pub const MAX_SUBSCRIPTIONS: usize = 20;
+
 #[derive(Clone)]
 pub struct WsExecutor {
     schema: ColeadSchema,
     state: Arc<AppState>,
     ctx: RequestContext,
     token: Arc<str>,
+    /// The connection's running subscriptions.
+    running: Arc<AtomicUsize>,
+}
+
+/// One running subscription, counted until its stream is dropped.
+struct Running(Arc<AtomicUsize>);
+
+impl Running {
+    fn start(count: &Arc<AtomicUsize>) -> Option<Self> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_SUBSCRIPTIONS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(count.clone()))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl WsExecutor {
@@ -36,6 +62,7 @@ impl WsExecutor {
             state,
             ctx,
             token: token.into(),
+            running: Default::default(),
         }
     }
 }
@@ -73,10 +100,16 @@ impl Executor for WsExecutor {
         {
             return futures_util::stream::once(ready(only_subscriptions())).boxed();
         }
+        let Some(running) = Running::start(&self.running) else {
+            let message =
+                format!("at most {MAX_SUBSCRIPTIONS} subscriptions run on one connection");
+            return futures_util::stream::once(ready(refusal(&message, "RATE_LIMITED"))).boxed();
+        };
         let request = graphql::request_data(request, &self.state, self.ctx.clone());
         let (state, token) = (self.state.clone(), self.token.clone());
         let principal = self.ctx.principal.clone();
         let checked = self.schema.execute_stream(request).then(move |response| {
+            let _counted = &running;
             let (state, token, principal) = (state.clone(), token.clone(), principal.clone());
             async move {
                 still_allowed(&state, &token, principal.as_deref())
