@@ -40,6 +40,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Heatmap sums of closed cycles, briefly kept.
     pub heatmaps: crate::domain::insights::HeatmapCache,
+    /// Committed domain events, for GraphQL subscriptions.
+    pub events: crate::events::Bus,
 }
 
 /// A bound, not yet running server.
@@ -89,6 +91,9 @@ impl Application {
             None => None,
         };
         let persisted = PersistedStore::from_config(&config.hardening.persisted_queries)?;
+        let events = crate::events::Bus::default();
+        // Runs as long as the runtime does: one LISTEN connection per instance.
+        let _listener = crate::events::spawn_listener(&config.database_url, &db, &events);
         let state = Arc::new(AppState {
             schema_index: SchemaIndex::from_sdl(&graphql::sdl()),
             limiter: Limiter::new(redis),
@@ -96,6 +101,7 @@ impl Application {
             documents: Default::default(),
             metrics: Metrics::default(),
             heatmaps: Default::default(),
+            events,
             statements,
             idp,
             config,
@@ -104,12 +110,14 @@ impl Application {
             principals: PrincipalCache::default(),
         });
         let schema: SharedSchema = web::Data::new(graphql::build_schema(state.clone()));
+        let ws_schema = web::Data::new(http::ws::WsSchema(graphql::build_ws_schema(state.clone())));
         let data = web::Data::from(state.clone());
         let origins = state.config.hardening.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(schema.clone())
+                .app_data(ws_schema.clone())
                 .configure(http::routes)
                 .wrap(http::cors(&origins))
                 .wrap_fn(telemetry::request_span)

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{ExtensionContext, NextResolve, ResolveInfo};
+use async_graphql::extensions::{ExtensionContext, ResolveInfo};
 use async_graphql::futures_util::FutureExt;
 use async_graphql::{Context, Enum, ID, InputObject, Object, ServerResult, Value, Variables};
 use chrono::{DateTime, Utc};
@@ -86,14 +86,37 @@ fn input_target(
 }
 
 /// Runs a root mutation field and appends its audit event when it changed something.
-pub(super) async fn audited(
+pub(super) struct Audited {
+    action: String,
+    from_input: Option<(&'static str, uuid::Uuid)>,
+}
+
+impl Audited {
+    /// What the audit log needs to know of a root mutation field before it runs.
+    pub(super) fn before(ctx: &ExtensionContext<'_>, info: &ResolveInfo<'_>) -> Self {
+        Self {
+            action: info.name.to_owned(),
+            from_input: input_target(info, ctx.data_opt::<RequestVariables>().map(|v| &v.0)),
+        }
+    }
+
+    /// Runs the field and appends its audit event when it changed something.
+    pub(super) async fn run(
+        self,
+        ctx: &ExtensionContext<'_>,
+        field: impl Future<Output = ServerResult<Option<Value>>>,
+    ) -> ServerResult<Option<Value>> {
+        audited(ctx, self, field).await
+    }
+}
+
+async fn audited(
     ctx: &ExtensionContext<'_>,
-    info: ResolveInfo<'_>,
-    next: NextResolve<'_>,
+    pending: Audited,
+    field: impl Future<Output = ServerResult<Option<Value>>>,
 ) -> ServerResult<Option<Value>> {
-    let action = info.name.to_owned();
-    let from_input = input_target(&info, ctx.data_opt::<RequestVariables>().map(|v| &v.0));
-    let (result, trail) = audit::traced(next.run(ctx, info)).await;
+    let Audited { action, from_input } = pending;
+    let (result, trail) = audit::traced(field).await;
     let (Some(rctx), Some(state)) = (
         ctx.data_opt::<RequestContext>(),
         ctx.data_opt::<Arc<AppState>>(),

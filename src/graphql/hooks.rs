@@ -1,6 +1,6 @@
 //! The schema's one extension: it marks that execution began (so the HTTP layer can tell
-//! request errors apart), opens a tracing span per root field, and has the audit log
-//! follow every root mutation field.
+//! request errors apart), opens a tracing span per root field, has the audit log follow
+//! every root mutation field, and publishes a mutation's events once it succeeded.
 //!
 //! One extension, not three: async-graphql runs every field of a response through each
 //! extension's `resolve`, so each extra layer costs a boxed future per field.
@@ -53,9 +53,9 @@ impl Extension for RequestHooks {
             field = info.name,
         );
         if info.parent_type == "Mutation" {
-            super::audit::audited(ctx, info, next)
-                .instrument(span)
-                .await
+            let audited = super::audit::Audited::before(ctx, &info);
+            let field = super::live::announced(ctx, next.run(ctx, info));
+            audited.run(ctx, field).instrument(span).await
         } else {
             next.run(ctx, info).instrument(span).await
         }

@@ -10,6 +10,7 @@ pub mod frameworks;
 mod hooks;
 pub mod ids;
 pub mod insights;
+pub mod live;
 pub mod loaders;
 pub mod node;
 pub mod people;
@@ -20,7 +21,7 @@ mod server;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 
 use crate::auth::RequestContext;
 use crate::error::{Error, UserError};
@@ -51,20 +52,37 @@ pub struct Mutation(
     plans::PlansMutation,
 );
 
-pub type ColeadSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use live::Subscription;
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub type ColeadSchema = Schema<Query, Mutation, Subscription>;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
+}
+
+fn configured(state: &AppState) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    let mut schema = builder().extension(hooks::request_hooks());
+    if !state.config.hardening.introspection {
+        schema = schema.disable_introspection().disable_suggestions();
+    }
+    schema
 }
 
 /// Builds the schema with the shared state as schema data.
 pub fn build_schema(state: Arc<AppState>) -> ColeadSchema {
-    let introspection = state.config.hardening.introspection;
-    let mut schema = builder().extension(hooks::request_hooks());
-    if !introspection {
-        schema = schema.disable_introspection().disable_suggestions();
-    }
-    schema.data(state).finish()
+    configured(&state).data(state).finish()
+}
+
+/// The schema of `/graphql/ws`, where the HTTP cost analysis does not run: the library's
+/// own depth, complexity and directive limits bound each subscription instead.
+pub fn build_ws_schema(state: Arc<AppState>) -> ColeadSchema {
+    let limits = &state.config.hardening.limits;
+    configured(&state)
+        .limit_depth(limits.depth as usize)
+        .limit_directives(limits.directives as usize)
+        .limit_complexity(live::MAX_COMPLEXITY)
+        .data(state)
+        .finish()
 }
 
 /// The schema's SDL, as exported to `schema.graphql`.
@@ -103,6 +121,7 @@ pub fn payload<T>(
         Ok(v) => Ok((Some(v), Vec::new())),
         Err(Error::Invalid(errors)) => {
             crate::domain::audit::note_refused();
+            crate::domain::outbox::discard_pending();
             Ok((None, errors))
         }
         Err(e) => Err(e.into()),

@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod metrics;
 pub mod oauth;
+pub mod ws;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -13,6 +14,7 @@ use crate::startup::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::handle))
         .route("/graphql", web::get().to(graphql::handle))
+        .route("/graphql/ws", web::get().to(ws::handle))
         .route("/graphiql", web::get().to(graphiql))
         .route("/oauth/token", web::post().to(oauth::token))
         .route("/.well-known/jwks.json", web::get().to(jwks))

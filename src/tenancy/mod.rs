@@ -14,7 +14,8 @@ mod sql;
 pub use rows::LeaderRow;
 
 pub use sql::{
-    HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, reporting_lines, update_leaders,
+    HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, notify, reporting_lines,
+    update_leaders,
 };
 
 use entity::{

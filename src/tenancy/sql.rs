@@ -197,3 +197,17 @@ pub async fn deactivate_leaders<C: ConnectionTrait>(db: &C, org: Uuid, ids: &[Uu
     }
     Ok(())
 }
+
+/// `pg_notify(channel, payload)` on PostgreSQL, in the caller's transaction: listeners
+/// hear it only if that transaction commits. Not tenant data: the payload names its
+/// organization, and listeners scope what they load by it.
+pub async fn notify<C: ConnectionTrait>(db: &C, channel: &str, payload: &str) -> Result<()> {
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [Value::from(channel), Value::from(payload)],
+    ))
+    .await
+    .context("announcing an event")?;
+    Ok(())
+}

@@ -24,4 +24,5 @@ mod people;
 mod plans;
 mod schema;
 mod security;
+mod subscriptions;
 mod tenancy;

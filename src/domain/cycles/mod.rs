@@ -209,14 +209,11 @@ pub async fn transition(
     if updated.rows_affected != 1 {
         return Err(invalid_state(&cycle, action));
     }
-    if let Some(event) = event {
-        outbox::record(
-            &txn,
-            org,
-            event,
-            json!({ "cycleId": id, "status": to.to_value() }),
-        )
-        .await?;
+    let data = json!({ "cycleId": id, "status": to.to_value() });
+    match event {
+        Some(event) => outbox::record(&txn, org, event, data).await?,
+        // No webhook event for this one; live subscribers (`cycleStatusChanged`) hear it.
+        None => outbox::announce(&txn, org, "internal.cycle.status_changed", data).await?,
     }
     txn.commit()
         .await

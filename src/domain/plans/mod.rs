@@ -117,7 +117,7 @@ pub(crate) async fn record<C: ConnectionTrait>(
     body: String,
     author: Option<Uuid>,
 ) -> Result<plan_activity::Model> {
-    tenancy::insert(
+    let activity = tenancy::insert(
         db,
         plan.organization_id,
         plan_activity::ActiveModel {
@@ -131,7 +131,16 @@ pub(crate) async fn record<C: ConnectionTrait>(
             ..Default::default()
         },
     )
-    .await
+    .await?;
+    // Live subscribers only (`planActivity`): not a webhook event.
+    outbox::announce(
+        db,
+        plan.organization_id,
+        "internal.plan.activity",
+        json!({ "planId": plan.id, "activityId": activity.id }),
+    )
+    .await?;
+    Ok(activity)
 }
 
 /// Up to three goals from a released assessment: development areas and blind spots,

@@ -163,6 +163,12 @@ pub(super) async fn execute(
             "mutations are only accepted over POST",
         ));
     }
+    if op_type == Some(OperationType::Subscription) {
+        observe(&label, Outcome::Rejected);
+        let message = "subscriptions are served over GET /graphql/ws (graphql-transport-ws)";
+        let body = json!({ "errors": [error(message, "BAD_USER_INPUT")] });
+        return Ok(Answer::new(request_error_status, body));
+    }
     let shape = shape.unwrap_or_default();
     if shape.introspection && !state.config.hardening.introspection {
         observe(&label, Outcome::Rejected);
@@ -324,7 +330,10 @@ fn retry_after_of(e: &ServerError) -> Option<u64> {
 }
 
 /// The type of the operation that runs: the named one, or the document's only one.
-fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+pub(crate) fn operation_type(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+) -> Option<OperationType> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),

@@ -13,6 +13,8 @@ pub use persisted::PersistedStore;
 
 pub use request::{MediaType, negotiate};
 
+pub(crate) use execute::operation_type;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
