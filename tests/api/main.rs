@@ -22,5 +22,6 @@ mod operations;
 mod people;
 mod plans;
 mod schema;
+mod scim;
 mod security;
 mod tenancy;
