@@ -118,7 +118,10 @@ async fn leader_status(app: &TestApp, admin: &str) -> String {
     let data = app
         .ok(Some(admin), "{ leaders { nodes { status } } }", json!({}))
         .await;
-    data["leaders"]["nodes"][0]["status"].as_str().unwrap().to_owned()
+    data["leaders"]["nodes"][0]["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn patch_op(ops: Value) -> Value {
@@ -293,6 +296,31 @@ async fn users_are_listed_in_pages_by_start_index_and_count() {
     let mut keys: Vec<&String> = first.keys().collect();
     keys.sort();
     assert_eq!(keys, vec!["id", "schemas", "userName"]);
+    let search = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "externalId eq \"E-3\" or externalId eq \"E-4\"",
+        "startIndex": 2,
+        "count": 5,
+        "excludedAttributes": ["emails", "meta"],
+    });
+    let (status, _, page) = scim(
+        &app,
+        Some(&org.hris),
+        Method::POST,
+        "/Users/.search",
+        Some(search),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (page["totalResults"].clone(), page["itemsPerPage"].clone()),
+        (json!(2), json!(1))
+    );
+    assert_eq!(page["Resources"][0]["id"], ids[4].as_str());
+    assert!(
+        page["Resources"][0].get("emails").is_none() && page["Resources"][0].get("meta").is_none()
+    );
+    assert_eq!(page["Resources"][0]["userName"], "p4@acme.test");
 }
 
 #[tokio::test]
@@ -319,7 +347,8 @@ async fn put_replaces_a_user_and_clears_what_it_leaves_out() {
     assert_eq!(put["displayName"], "Ann New");
     assert!(put.get("title").is_none(), "{put}");
     assert!(put.get("externalId").is_none(), "{put}");
-    assert_eq!(put[ENTERPRISE], json!({}));
+    assert!(put.get(ENTERPRISE).is_none(), "{put}");
+    assert_eq!(put["schemas"], json!([USER]));
     assert_eq!(put["active"], true);
     let data = app
         .ok(

@@ -21,6 +21,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/ResourceTypes/{id}", web::get().to(resource_type))
     .route("/Schemas", web::get().to(schemas))
     .route("/Schemas/{id}", web::get().to(schema));
+    super::other_methods(
+        cfg,
+        &[
+            "/ServiceProviderConfig",
+            "/ResourceTypes",
+            "/ResourceTypes/{id}",
+            "/Schemas",
+            "/Schemas/{id}",
+        ],
+    );
 }
 
 /// One attribute's definition; `sub` are the sub-attributes of a complex one.
@@ -53,6 +63,8 @@ fn text(name: &str) -> Value {
     attr(name, "string", false, false, "readWrite", vec![])
 }
 
+/// A reference to a resource (the server derives it from the value; what a client
+/// sends is not kept).
 fn reference(types: &[&str]) -> Value {
     let mut r = attr("$ref", "reference", false, false, "readWrite", vec![]);
     r["referenceTypes"] = json!(types);
@@ -83,7 +95,8 @@ fn all_schemas(scim: &Scim) -> Vec<Value> {
         "readWrite",
         vec![
             text("value"),
-            text("type"),
+            // One work email is kept: its type is always "work".
+            attr("type", "string", false, false, "readOnly", vec![]),
             attr("primary", "boolean", false, false, "readWrite", vec![]),
         ],
     );
@@ -120,7 +133,7 @@ fn all_schemas(scim: &Scim) -> Vec<Value> {
         true,
         false,
         "readWrite",
-        vec![value, reference(&["User"]), text("type")],
+        vec![value, reference(&["User"])],
     );
     let mut display_name = text("displayName");
     display_name["required"] = json!(true);

@@ -20,16 +20,18 @@ use crate::startup::AppState;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/Groups", web::get().to(list))
         .route("/Groups", web::post().to(create))
+        .route("/Groups/.search", web::post().to(search))
         .route("/Groups/{id}", web::get().to(get))
         .route("/Groups/{id}", web::put().to(replace))
         .route("/Groups/{id}", web::patch().to(patch))
         .route("/Groups/{id}", web::delete().to(delete));
+    super::other_methods(cfg, &["/Groups", "/Groups/.search", "/Groups/{id}"]);
 }
 
 fn to_json(scim: &Scim, t: &team::Model, members: &[Uuid]) -> Value {
     let members: Vec<Value> = members
         .iter()
-        .map(|m| json!({ "value": m.to_string(), "$ref": scim.location("Users", m), "type": "User" }))
+        .map(|m| json!({ "value": m.to_string(), "$ref": scim.location("Users", m) }))
         .collect();
     json!({
         "schemas": [GROUP_SCHEMA],
@@ -109,28 +111,47 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     answer(
         async {
             let scim = authorize(&req, &state).await?;
-            let q = Query::parse(req.query_string())?;
-            let filter = q.filter.as_deref().map(super::filter::parse).transpose()?;
-            let name = filter.as_ref().map(display_name).transpose()?;
-            let page = lookup::teams(&state, &scim.ctx, name, q.start_index - 1, q.count).await?;
-            let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
-            let links = members_of(&state, &scim, &ids).await?;
-            let items = page
-                .items
-                .iter()
-                .map(|t| {
-                    let m: Vec<Uuid> = links
-                        .iter()
-                        .filter(|(g, _)| *g == t.id)
-                        .map(|(_, l)| *l)
-                        .collect();
-                    to_json(&scim, t, &m)
-                })
-                .collect();
-            Ok(q.list_response(page.total, items))
+            page(&state, &scim, Query::parse(req.query_string())?).await
         }
         .await,
     )
+}
+
+/// `POST /Groups/.search`: the list's parameters in a body.
+async fn search(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    answer(
+        async {
+            let scim = authorize(&req, &state).await?;
+            let q = Query::from_search(&super::json_body(&req, payload).await?)?;
+            page(&state, &scim, q).await
+        }
+        .await,
+    )
+}
+
+async fn page(state: &AppState, scim: &Scim, q: Query) -> ScimResult<HttpResponse> {
+    let filter = q.filter.as_deref().map(super::filter::parse).transpose()?;
+    let name = filter.as_ref().map(display_name).transpose()?;
+    let page = lookup::teams(state, &scim.ctx, name, q.start_index - 1, q.count).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|t| t.id).collect();
+    let links = members_of(state, scim, &ids).await?;
+    let items = page
+        .items
+        .iter()
+        .map(|t| {
+            let m: Vec<Uuid> = links
+                .iter()
+                .filter(|(g, _)| *g == t.id)
+                .map(|(_, l)| *l)
+                .collect();
+            to_json(scim, t, &m)
+        })
+        .collect();
+    Ok(q.list_response(page.total, items))
 }
 
 async fn load(state: &AppState, scim: &Scim, id: &str) -> ScimResult<(team::Model, Vec<Uuid>)> {

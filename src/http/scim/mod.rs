@@ -44,10 +44,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(users::routes)
             .configure(groups::routes)
             .configure(discovery::routes)
+            .route(
+                "/.search",
+                web::post().to(|| async {
+                    let detail =
+                        "search one resource type at a time: /Users/.search, /Groups/.search";
+                    ScimError::new(StatusCode::NOT_IMPLEMENTED, None, detail).response()
+                }),
+            )
             .default_service(web::to(|| async {
                 ScimError::new(StatusCode::NOT_FOUND, None, "no such SCIM endpoint").response()
             })),
     );
+}
+
+/// Registers, after a path's own routes, a 405 for every other method.
+fn other_methods(cfg: &mut web::ServiceConfig, paths: &[&str]) {
+    for path in paths {
+        cfg.route(
+            path,
+            web::route().to(|| async {
+                ScimError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    None,
+                    "this endpoint does not allow this method",
+                )
+                .response()
+            }),
+        );
+    }
 }
 
 /// What a handler knows about an authorized request.

@@ -256,12 +256,21 @@ pub fn apply(resource: &mut Value, body: &Value, extensions: &[&str]) -> ScimRes
             }
         };
         let value = filter::get_ci(op, "value").cloned();
-        match filter::get_ci(op, "path").and_then(Value::as_str) {
-            Some(p) => apply_path(resource, p, kind, value)?,
-            None if kind == Kind::Remove => {
+        let path = filter::get_ci(op, "path").and_then(Value::as_str);
+        let extension = path.and_then(|p| extensions.iter().find(|e| e.eq_ignore_ascii_case(p)));
+        match (path, extension) {
+            // The path names a whole extension: its attributes are the value's members.
+            (Some(_), Some(urn)) if kind == Kind::Remove => remove(resource, urn),
+            (Some(_), Some(urn)) => {
+                let mut wrapped = Map::new();
+                wrapped.insert((*urn).to_owned(), value.unwrap_or(Value::Null));
+                apply_value(resource, kind, Value::Object(wrapped), extensions)?;
+            }
+            (Some(p), None) => apply_path(resource, p, kind, value)?,
+            (None, _) if kind == Kind::Remove => {
                 return Err(ScimError::bad("noTarget", "remove needs a path"));
             }
-            None => apply_value(resource, kind, value.unwrap_or(Value::Null), extensions)?,
+            (None, _) => apply_value(resource, kind, value.unwrap_or(Value::Null), extensions)?,
         }
     }
     Ok(())

@@ -23,6 +23,46 @@ pub struct Query {
 
 impl Query {
     pub fn parse(query_string: &str) -> ScimResult<Self> {
+        Self::from_pairs(
+            url::form_urlencoded::parse(query_string.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
+    }
+
+    /// The parameters of a `POST …/.search` body (RFC 7644 §3.4.3).
+    pub fn from_search(body: &Value) -> ScimResult<Self> {
+        const SEARCH: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+        let schemas = filter::get_ci(body, "schemas").and_then(Value::as_array);
+        if !schemas.is_some_and(|s| s.iter().any(|s| s.as_str() == Some(SEARCH))) {
+            return Err(ScimError::bad(
+                "invalidSyntax",
+                format!("schemas must contain {SEARCH}"),
+            ));
+        }
+        let mut pairs = Vec::new();
+        for name in [
+            "filter",
+            "startIndex",
+            "count",
+            "attributes",
+            "excludedAttributes",
+        ] {
+            let text = match filter::get_ci(body, name) {
+                None | Some(Value::Null) => continue,
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Some(other) => other.to_string(),
+            };
+            pairs.push((name.to_owned(), text));
+        }
+        Self::from_pairs(pairs.into_iter())
+    }
+
+    fn from_pairs(pairs: impl Iterator<Item = (String, String)>) -> ScimResult<Self> {
         let mut q = Query {
             start_index: 1,
             count: MAX_RESULTS,
@@ -39,9 +79,9 @@ impl Query {
                 .filter(|s| !s.is_empty())
                 .collect()
         };
-        for (k, v) in url::form_urlencoded::parse(query_string.as_bytes()) {
-            match k.as_ref() {
-                "filter" => q.filter = Some(v.into_owned()),
+        for (k, v) in pairs {
+            match k.as_str() {
+                "filter" => q.filter = Some(v),
                 "startIndex" => q.start_index = number(&k, &v)?.max(1) as u64,
                 "count" => q.count = (number(&k, &v)?.max(0) as u64).min(MAX_RESULTS),
                 "attributes" => q.attributes = list(&v),

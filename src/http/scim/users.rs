@@ -27,10 +27,12 @@ use fields::Desired;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/Users", web::get().to(list))
         .route("/Users", web::post().to(create))
+        .route("/Users/.search", web::post().to(search))
         .route("/Users/{id}", web::get().to(get))
         .route("/Users/{id}", web::put().to(replace))
         .route("/Users/{id}", web::patch().to(patch))
         .route("/Users/{id}", web::delete().to(delete));
+    super::other_methods(cfg, &["/Users", "/Users/.search", "/Users/{id}"]);
 }
 
 /// The login name shown for `l`.
@@ -55,13 +57,12 @@ pub fn to_json(scim: &Scim, l: &leader::Model) -> Value {
             json!({ "value": m.to_string(), "$ref": scim.location("Users", m) });
     }
     let mut user = json!({
-        "schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA],
+        "schemas": [USER_SCHEMA],
         "id": l.id.to_string(),
         "userName": user_name(l),
         "name": { "formatted": l.name },
         "displayName": l.name,
         "active": l.status == LeaderStatus::Active,
-        ENTERPRISE_SCHEMA: enterprise,
         "meta": {
             "resourceType": "User",
             "created": l.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -69,6 +70,10 @@ pub fn to_json(scim: &Scim, l: &leader::Model) -> Value {
             "location": scim.location("Users", l.id),
         },
     });
+    if enterprise.as_object().is_some_and(|e| !e.is_empty()) {
+        user["schemas"] = json!([USER_SCHEMA, ENTERPRISE_SCHEMA]);
+        user[ENTERPRISE_SCHEMA] = enterprise;
+    }
     if let Some(e) = &l.email {
         user["emails"] = json!([{ "value": e, "type": "work", "primary": true }]);
     }
@@ -124,18 +129,36 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     answer(
         async {
             let scim = authorize(&req, &state).await?;
-            let q = Query::parse(req.query_string())?;
-            let m = match &q.filter {
-                Some(f) => Some(to_match(&super::filter::parse(f)?)?),
-                None => None,
-            };
-            let page =
-                lookup::leaders(&state, &scim.ctx, m.as_ref(), q.start_index - 1, q.count).await?;
-            let items = page.items.iter().map(|l| to_json(&scim, l)).collect();
-            Ok(q.list_response(page.total, items))
+            page(&state, &scim, Query::parse(req.query_string())?).await
         }
         .await,
     )
+}
+
+/// `POST /Users/.search`: the list's parameters in a body.
+async fn search(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    answer(
+        async {
+            let scim = authorize(&req, &state).await?;
+            let q = Query::from_search(&super::json_body(&req, payload).await?)?;
+            page(&state, &scim, q).await
+        }
+        .await,
+    )
+}
+
+async fn page(state: &AppState, scim: &Scim, q: Query) -> ScimResult<HttpResponse> {
+    let m = match &q.filter {
+        Some(f) => Some(to_match(&super::filter::parse(f)?)?),
+        None => None,
+    };
+    let page = lookup::leaders(state, &scim.ctx, m.as_ref(), q.start_index - 1, q.count).await?;
+    let items = page.items.iter().map(|l| to_json(scim, l)).collect();
+    Ok(q.list_response(page.total, items))
 }
 
 async fn load(state: &AppState, scim: &Scim, id: &str) -> ScimResult<leader::Model> {
@@ -168,7 +191,7 @@ async fn create(
     answer(
         async {
             let scim = authorize(&req, &state).await?;
-            let desired = Desired::parse(&super::json_body(&req, payload).await?)?;
+            let desired = Desired::parse(&super::json_body(&req, payload).await?, None)?;
             let active = desired.active.unwrap_or(true);
             let mut l = people::create(&state, &scim.ctx, desired.into_change()).await?;
             audit_event(&state, &scim, "createLeader", ("leader", l.id)).await;
@@ -244,7 +267,7 @@ async fn replace(
         async {
             let scim = authorize(&req, &state).await?;
             let current = load(&state, &scim, &path).await?;
-            let desired = Desired::parse(&super::json_body(&req, payload).await?)?;
+            let desired = Desired::parse(&super::json_body(&req, payload).await?, None)?;
             let l = save(&state, &scim, current, desired).await?;
             Ok(respond(StatusCode::OK, &to_json(&scim, &l)))
         }
@@ -263,9 +286,10 @@ async fn patch(
             let scim = authorize(&req, &state).await?;
             let ops = super::json_body(&req, payload).await?;
             let current = load(&state, &scim, &path).await?;
-            let mut resource = to_json(&scim, &current);
+            let before = to_json(&scim, &current);
+            let mut resource = before.clone();
             super::patch::apply(&mut resource, &ops, &[ENTERPRISE_SCHEMA])?;
-            let desired = Desired::parse(&resource)?;
+            let desired = Desired::parse(&resource, Some(&before))?;
             let l = save(&state, &scim, current, desired).await?;
             Ok(respond(StatusCode::OK, &to_json(&scim, &l)))
         }

@@ -80,7 +80,9 @@ fn manager(v: Option<&Value>) -> ScimResult<Option<Uuid>> {
 }
 
 impl Desired {
-    pub fn parse(user: &Value) -> ScimResult<Self> {
+    /// Reads `user`; `before` is the resource a PATCH started from, so that a change to
+    /// `name.formatted` alone wins over the unchanged `displayName` (both are the name).
+    pub fn parse(user: &Value, before: Option<&Value>) -> ScimResult<Self> {
         let user_name = text(get_ci(user, "userName"), "userName")?
             .ok_or_else(|| invalid("userName is required"))?;
         let name_obj = get_ci(user, "name");
@@ -96,8 +98,18 @@ impl Desired {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        let name = text(get_ci(user, "displayName"), "displayName")?
-            .or(formatted)
+        let display = text(get_ci(user, "displayName"), "displayName")?;
+        let only_formatted_changed = before.is_some_and(|b| {
+            b["displayName"].as_str() == display.as_deref()
+                && b["name"]["formatted"].as_str() != formatted.as_deref()
+        });
+        let (first, second) = if only_formatted_changed {
+            (formatted, display)
+        } else {
+            (display, formatted)
+        };
+        let name = first
+            .or(second)
             .or((!parts.is_empty()).then_some(parts))
             .unwrap_or_else(|| user_name.clone());
         let ext = get_ci(user, ENTERPRISE_SCHEMA);
