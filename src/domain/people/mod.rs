@@ -213,6 +213,8 @@ pub async fn create(
         employee_number: Set(None),
         ..Default::default()
     };
+    apply(&mut am.user_name, c.user_name);
+    apply(&mut am.employee_number, c.employee_number);
     apply(&mut am.email, c.email);
     apply(&mut am.title, c.title);
     apply(&mut am.department, c.department);
@@ -220,8 +222,6 @@ pub async fn create(
     apply(&mut am.external_id, c.external_id);
     apply(&mut am.manager_id, c.manager_id);
     apply(&mut am.start_date, c.start_date);
-    apply(&mut am.user_name, c.user_name);
-    apply(&mut am.employee_number, c.employee_number);
     tenancy::insert(&state.db, org, am).await
 }
 
@@ -242,6 +242,8 @@ pub async fn update(
     if let Some(n) = c.name {
         am.name = Set(n);
     }
+    apply(&mut am.user_name, c.user_name);
+    apply(&mut am.employee_number, c.employee_number);
     apply(&mut am.email, c.email);
     apply(&mut am.title, c.title);
     apply(&mut am.department, c.department);
@@ -249,8 +251,6 @@ pub async fn update(
     apply(&mut am.external_id, c.external_id);
     apply(&mut am.manager_id, c.manager_id);
     apply(&mut am.start_date, c.start_date);
-    apply(&mut am.user_name, c.user_name);
-    apply(&mut am.employee_number, c.employee_number);
     if am.is_changed() {
         am.updated_at = Set(Utc::now());
         return am.update(&state.db).await.context("updating a leader");
