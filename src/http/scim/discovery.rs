@@ -82,65 +82,60 @@ fn schema_json(scim: &Scim, id: &str, name: &str, attributes: Vec<Value>) -> Val
     })
 }
 
-fn all_schemas(scim: &Scim) -> Vec<Value> {
+fn user_attributes() -> Vec<Value> {
     let mut user_name = attr("userName", "string", false, true, "readWrite", vec![]);
     user_name["uniqueness"] = json!("server");
     let mut external_id = text("externalId");
     external_id["caseExact"] = json!(true);
-    let emails = attr(
-        "emails",
-        "complex",
-        true,
-        false,
-        "readWrite",
-        vec![
-            text("value"),
-            // One work email is kept: its type is always "work".
-            attr("type", "string", false, false, "readOnly", vec![]),
-            attr("primary", "boolean", false, false, "readWrite", vec![]),
-        ],
-    );
-    let user = vec![
+    let emails = vec![
+        text("value"),
+        // One work email is kept: its type is always "work".
+        attr("type", "string", false, false, "readOnly", vec![]),
+        attr("primary", "boolean", false, false, "readWrite", vec![]),
+    ];
+    let name = vec![text("formatted")];
+    vec![
         user_name,
-        attr(
-            "name",
-            "complex",
-            false,
-            false,
-            "readWrite",
-            vec![text("formatted")],
-        ),
+        attr("name", "complex", false, false, "readWrite", name),
         text("displayName"),
         text("title"),
         attr("active", "boolean", false, false, "readWrite", vec![]),
-        emails,
+        attr("emails", "complex", true, false, "readWrite", emails),
         external_id,
-    ];
-    let manager = attr(
-        "manager",
-        "complex",
-        false,
-        false,
-        "readWrite",
-        vec![text("value"), reference(&["User"])],
-    );
-    let enterprise = vec![text("employeeNumber"), text("department"), manager];
-    let mut value = attr("value", "string", false, true, "immutable", vec![]);
-    value["caseExact"] = json!(true);
-    let members = attr(
-        "members",
-        "complex",
-        true,
-        false,
-        "readWrite",
-        vec![value, reference(&["User"])],
-    );
+    ]
+}
+
+fn enterprise_attributes() -> Vec<Value> {
+    let manager = vec![text("value"), reference(&["User"])];
+    vec![
+        text("employeeNumber"),
+        text("department"),
+        attr("manager", "complex", false, false, "readWrite", manager),
+    ]
+}
+
+fn group_attributes() -> Vec<Value> {
     let mut display_name = text("displayName");
     display_name["required"] = json!(true);
+    let mut value = attr("value", "string", false, true, "immutable", vec![]);
+    value["caseExact"] = json!(true);
+    let members = vec![value, reference(&["User"])];
     vec![
-        schema_json(scim, USER_SCHEMA, "User", user),
-        schema_json(scim, ENTERPRISE_SCHEMA, "EnterpriseUser", enterprise),
-        schema_json(scim, GROUP_SCHEMA, "Group", vec![display_name, members]),
+        display_name,
+        attr("members", "complex", true, false, "readWrite", members),
+    ]
+}
+
+fn all_schemas(scim: &Scim) -> Vec<Value> {
+    vec![
+        schema_json(scim, USER_SCHEMA, "User", user_attributes()),
+        schema_json(
+            scim,
+            ENTERPRISE_SCHEMA,
+            "EnterpriseUser",
+            enterprise_attributes(),
+        ),
+        schema_json(scim, GROUP_SCHEMA, "Group", group_attributes()),
     ]
 }
 

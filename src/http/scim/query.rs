@@ -98,46 +98,12 @@ impl Query {
         let Value::Object(mut obj) = resource else {
             return resource;
         };
-        const ALWAYS: [&str; 2] = ["id", "schemas"];
-        let split = |a: &str| -> (String, Option<String>) {
-            let (urn, attr) = filter::split_urn(a);
-            let (top, sub) = match attr.split_once('.') {
-                Some((t, s)) => (t.to_owned(), Some(s.to_owned())),
-                None => (attr.to_owned(), None),
-            };
-            match urn {
-                Some(urn) if top.is_empty() => (urn.to_owned(), None),
-                Some(urn) => (urn.to_owned(), Some(top)),
-                None => (top, sub),
-            }
-        };
         if !self.attributes.is_empty() {
             let wanted: Vec<(String, Option<String>)> =
-                self.attributes.iter().map(|a| split(a)).collect();
-            obj.retain(|k, v| {
-                if ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(k)) {
-                    return true;
-                }
-                let subs: Vec<&Option<String>> = wanted
-                    .iter()
-                    .filter(|(t, _)| t.eq_ignore_ascii_case(k))
-                    .map(|(_, s)| s)
-                    .collect();
-                if subs.is_empty() {
-                    return false;
-                }
-                if subs.iter().all(|s| s.is_some())
-                    && let Value::Object(inner) = v
-                {
-                    inner.retain(|ik, _| {
-                        subs.iter()
-                            .any(|s| s.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(ik)))
-                    });
-                }
-                true
-            });
+                self.attributes.iter().map(|a| split_attribute(a)).collect();
+            obj.retain(|k, v| keep_wanted(&wanted, k, v));
         }
-        for (top, sub) in self.excluded.iter().map(|a| split(a)) {
+        for (top, sub) in self.excluded.iter().map(|a| split_attribute(a)) {
             if ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(&top)) {
                 continue;
             }
@@ -171,4 +137,47 @@ impl Query {
             }),
         )
     }
+}
+
+/// Attributes returned whatever `attributes` and `excludedAttributes` say.
+const ALWAYS: [&str; 2] = ["id", "schemas"];
+
+/// `name.formatted` → (`name`, `formatted`); `urn:…:User:department` → (`urn:…:User`,
+/// `department`); a core schema's URN is dropped.
+fn split_attribute(a: &str) -> (String, Option<String>) {
+    let (urn, attr) = filter::split_urn(a);
+    let (top, sub) = match attr.split_once('.') {
+        Some((t, s)) => (t.to_owned(), Some(s.to_owned())),
+        None => (attr.to_owned(), None),
+    };
+    match urn {
+        Some(urn) if top.is_empty() => (urn.to_owned(), None),
+        Some(urn) => (urn.to_owned(), Some(top)),
+        None => (top, sub),
+    }
+}
+
+/// Whether member `k` of a resource is kept for `wanted`; a complex one asked for by
+/// sub-attributes only keeps those.
+fn keep_wanted(wanted: &[(String, Option<String>)], k: &str, v: &mut Value) -> bool {
+    if ALWAYS.iter().any(|a| a.eq_ignore_ascii_case(k)) {
+        return true;
+    }
+    let subs: Vec<&Option<String>> = wanted
+        .iter()
+        .filter(|(t, _)| t.eq_ignore_ascii_case(k))
+        .map(|(_, s)| s)
+        .collect();
+    if subs.is_empty() {
+        return false;
+    }
+    if subs.iter().all(|s| s.is_some())
+        && let Value::Object(inner) = v
+    {
+        inner.retain(|ik, _| {
+            subs.iter()
+                .any(|s| s.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(ik)))
+        });
+    }
+    true
 }
