@@ -128,7 +128,8 @@ async fn validate(
     Ok(c)
 }
 
-/// A user name is unique in the organization, whatever its case.
+/// A user name is unique in the organization, whatever its case; a leader without one
+/// is known by its email, which it may not take either.
 async fn check_user_name(
     state: &AppState,
     org: Uuid,
@@ -136,10 +137,16 @@ async fn check_user_name(
     name: &str,
     checks: &mut Checks,
 ) -> Result<()> {
+    use sea_orm::Condition;
     use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    let lower = |c| Expr::expr(Func::lower(Expr::col(c))).eq(name.to_lowercase());
     let clash = tenancy::select::<leader::Entity>(org)
         .filter(
-            Expr::expr(Func::lower(Expr::col(leader::Column::UserName))).eq(name.to_lowercase()),
+            Condition::any().add(lower(leader::Column::UserName)).add(
+                Condition::all()
+                    .add(leader::Column::UserName.is_null())
+                    .add(lower(leader::Column::Email)),
+            ),
         )
         .filter(leader::Column::Id.ne(id.unwrap_or_else(Uuid::nil)))
         .one(&state.db)

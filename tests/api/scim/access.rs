@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::*;
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn malformed_requests_get_errors_in_the_scim_schema() {
@@ -283,4 +283,36 @@ async fn discovery_endpoints_describe_what_is_supported() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(attrs, vec!["employeeNumber", "department", "manager"]);
+}
+
+#[tokio::test]
+async fn scim_requests_spend_the_callers_request_budget() {
+    let app = spawn_app_with(|c| {
+        let budgets = c.hardening.cost_budgets.as_mut().unwrap();
+        budgets.principal.maximum = 25.0;
+        budgets.principal.restore_rate = 0.01;
+    })
+    .await;
+    let org = organization(&app, "Acme").await;
+    for _ in 0..2 {
+        let (status, _, body) = scim(&app, Some(&org.hris), Method::GET, "/Users", None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let res = app
+        .client
+        .get(app.url("/scim/v2/Users"))
+        .bearer_auth(&org.hris)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(
+        res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_scim_error(429, &res.json().await.unwrap(), 429, None);
 }

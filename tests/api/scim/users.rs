@@ -97,6 +97,27 @@ async fn a_user_is_created_read_and_found_by_user_name_external_id_or_email() {
     )
     .await;
     assert_scim_error(status, &body, 409, Some("uniqueness"));
+    // A leader made through GraphQL is known by its email until it gets a userName.
+    app.leader(&org.admin, json!({ "name": "Cy", "email": "cy@acme.test" }))
+        .await;
+    let (_, _, list) = scim(
+        &app,
+        Some(&org.hris),
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22cy%40acme.test%22",
+        None,
+    )
+    .await;
+    assert_eq!(list["Resources"][0]["userName"], "cy@acme.test", "{list}");
+    let (status, _, body) = scim(
+        &app,
+        Some(&org.hris),
+        Method::POST,
+        "/Users",
+        Some(user("CY@acme.test", "E-3")),
+    )
+    .await;
+    assert_scim_error(status, &body, 409, Some("uniqueness"));
 }
 
 #[tokio::test]
