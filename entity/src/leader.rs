@@ -19,6 +19,10 @@ pub struct Model {
     pub manager_id: Option<Uuid>,
     pub start_date: Option<Date>,
     pub status: LeaderStatus,
+    /// The identity provider's `userName` (SCIM); unique in the organization.
+    pub user_name: Option<String>,
+    /// The SCIM enterprise extension's `employeeNumber`.
+    pub employee_number: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -159,6 +159,8 @@ pub(super) async fn generate<C: ConnectionTrait>(
                     manager_id: Set(p.manager.map(|m| people[m].id)),
                     start_date: Set(start),
                     status: Set(LeaderStatus::Active),
+                    user_name: Set(None),
+                    employee_number: Set(None),
                     created_at: Set(now),
                     updated_at: Set(now),
                 },

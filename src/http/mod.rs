@@ -1,8 +1,9 @@
-//! Routes: GraphQL, GraphiQL, health and readiness.
+//! Routes: GraphQL, GraphiQL, OAuth, SCIM, health and readiness.
 
 pub mod graphql;
 pub mod metrics;
 pub mod oauth;
+pub mod scim;
 pub mod ws;
 
 use actix_web::http::header;
@@ -20,7 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/jwks.json", web::get().to(jwks))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics::metrics));
+        .route("/metrics", web::get().to(metrics::metrics))
+        .configure(scim::routes);
 }
 
 /// CORS for browser clients: only the configured origins, with the headers GraphQL

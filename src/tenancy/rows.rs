@@ -12,7 +12,7 @@ use sea_orm::sqlx::{Column, Row};
 use sea_orm::{ActiveEnum, DbErr, FromQueryResult, QueryResult};
 
 /// The columns of `leaders`, as `Entity::find()` selects them.
-const LEADER_COLUMNS: [&str; 13] = [
+const LEADER_COLUMNS: [&str; 15] = [
     "id",
     "organization_id",
     "name",
@@ -24,6 +24,8 @@ const LEADER_COLUMNS: [&str; 13] = [
     "manager_id",
     "start_date",
     "status",
+    "user_name",
+    "employee_number",
     "created_at",
     "updated_at",
 ];
@@ -71,7 +73,9 @@ fn decode_leader(row: &PgRow) -> Result<leader::Model, DbErr> {
         manager_id: row.try_get_unchecked(8).map_err(err)?,
         start_date: row.try_get_unchecked(9).map_err(err)?,
         status: LeaderStatus::try_from_value(&status).map_err(|e| DbErr::Type(e.to_string()))?,
-        created_at: row.try_get_unchecked(11).map_err(err)?,
-        updated_at: row.try_get_unchecked(12).map_err(err)?,
+        user_name: row.try_get_unchecked(11).map_err(err)?,
+        employee_number: row.try_get_unchecked(12).map_err(err)?,
+        created_at: row.try_get_unchecked(13).map_err(err)?,
+        updated_at: row.try_get_unchecked(14).map_err(err)?,
     })
 }

@@ -23,6 +23,7 @@ mod operations;
 mod people;
 mod plans;
 mod schema;
+mod scim;
 mod security;
 mod subscriptions;
 mod tenancy;

@@ -3,6 +3,7 @@
 
 pub mod directory;
 pub mod import;
+pub mod lookup;
 pub mod teams;
 
 use chrono::{NaiveDate, Utc};
@@ -41,6 +42,9 @@ pub struct LeaderChange {
     pub external_id: Patch<String>,
     pub manager_id: Patch<Uuid>,
     pub start_date: Patch<NaiveDate>,
+    /// The identity provider's login name (SCIM `userName`), unique in the organization.
+    pub user_name: Patch<String>,
+    pub employee_number: Patch<String>,
 }
 
 fn text_patch(checks: &mut Checks, field: &str, p: Patch<String>, max: usize) -> Patch<String> {
@@ -97,6 +101,11 @@ async fn validate(
     c.department = text_patch(&mut checks, "department", c.department, 200);
     c.location = text_patch(&mut checks, "location", c.location, 200);
     c.external_id = text_patch(&mut checks, "externalId", c.external_id, 200);
+    c.user_name = text_patch(&mut checks, "userName", c.user_name, 254);
+    c.employee_number = text_patch(&mut checks, "employeeNumber", c.employee_number, 200);
+    if let Patch::Set(name) = &c.user_name {
+        check_user_name(state, org, id, name, &mut checks).await?;
+    }
     if let Patch::Set(ext) = &c.external_id {
         let clash = tenancy::select::<leader::Entity>(org)
             .filter(leader::Column::ExternalId.eq(ext.as_str()))
@@ -117,6 +126,40 @@ async fn validate(
     }
     checks.finish()?;
     Ok(c)
+}
+
+/// A user name is unique in the organization, whatever its case; a leader without one
+/// is known by its email, which it may not take either.
+async fn check_user_name(
+    state: &AppState,
+    org: Uuid,
+    id: Option<Uuid>,
+    name: &str,
+    checks: &mut Checks,
+) -> Result<()> {
+    use sea_orm::Condition;
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    let lower = |c| Expr::expr(Func::lower(Expr::col(c))).eq(name.to_lowercase());
+    let clash = tenancy::select::<leader::Entity>(org)
+        .filter(
+            Condition::any().add(lower(leader::Column::UserName)).add(
+                Condition::all()
+                    .add(leader::Column::UserName.is_null())
+                    .add(lower(leader::Column::Email)),
+            ),
+        )
+        .filter(leader::Column::Id.ne(id.unwrap_or_else(Uuid::nil)))
+        .one(&state.db)
+        .await
+        .context("checking a user name")?;
+    if clash.is_some() {
+        checks.push(UserError::new(
+            &["userName"],
+            UserErrorCode::Taken,
+            format!("another leader has the user name '{name}'"),
+        ));
+    }
+    Ok(())
 }
 
 /// A manager must exist in the organization and must not be the leader or report to them.
@@ -173,8 +216,12 @@ pub async fn create(
         external_id: Set(None),
         manager_id: Set(None),
         start_date: Set(None),
+        user_name: Set(None),
+        employee_number: Set(None),
         ..Default::default()
     };
+    apply(&mut am.user_name, c.user_name);
+    apply(&mut am.employee_number, c.employee_number);
     apply(&mut am.email, c.email);
     apply(&mut am.title, c.title);
     apply(&mut am.department, c.department);
@@ -202,6 +249,8 @@ pub async fn update(
     if let Some(n) = c.name {
         am.name = Set(n);
     }
+    apply(&mut am.user_name, c.user_name);
+    apply(&mut am.employee_number, c.employee_number);
     apply(&mut am.email, c.email);
     apply(&mut am.title, c.title);
     apply(&mut am.department, c.department);

@@ -189,6 +189,28 @@ pub async fn remove_members(
     Ok(team)
 }
 
+/// Deletes a team and its memberships (the leaders stay).
+pub async fn delete(state: &AppState, ctx: &RequestContext, id: Uuid) -> Result<()> {
+    use sea_orm::TransactionTrait;
+    let org = ctx.require(WRITERS)?.organization_id;
+    state.heatmaps.forget(org);
+    let txn = state.db.begin().await.context("starting a transaction")?;
+    tenancy::delete_many::<team_member::Entity>(org)
+        .filter(team_member::Column::TeamId.eq(id))
+        .exec(&txn)
+        .await
+        .context("removing a team's members")?;
+    let deleted = tenancy::delete_many::<team::Entity>(org)
+        .filter(team::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .context("deleting a team")?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::NotFound("team"));
+    }
+    txn.commit().await.context("committing a team's deletion")
+}
+
 pub async fn list(
     state: &AppState,
     ctx: &RequestContext,

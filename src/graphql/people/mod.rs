@@ -241,6 +241,7 @@ impl PeopleMutation {
             external_id: some_patch(input.external_id),
             manager_id: some_patch(decode_opt(Kind::Leader, input.manager_id)?),
             start_date: some_patch(input.start_date),
+            ..Default::default()
         };
         leader_payload(people::create(state, rctx, change).await)
     }
@@ -261,6 +262,7 @@ impl PeopleMutation {
             external_id: patch(input.external_id),
             manager_id: id_patch(Kind::Leader, input.manager_id)?,
             start_date: patch(input.start_date),
+            ..Default::default()
         };
         leader_payload(people::update(state, rctx, id, change).await)
     }

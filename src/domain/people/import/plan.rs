@@ -155,6 +155,8 @@ pub(super) fn plan(
             manager_id: manager[i],
             start_date: old.and_then(|o| o.start_date),
             status: c.status,
+            user_name: old.and_then(|o| o.user_name.clone()),
+            employee_number: old.and_then(|o| o.employee_number.clone()),
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: now,
         };

@@ -40,6 +40,8 @@ pub(super) async fn write<C: ConnectionTrait>(
                     manager_id: Set(m.manager_id),
                     start_date: Set(m.start_date),
                     status: Set(m.status),
+                    user_name: Set(m.user_name),
+                    employee_number: Set(m.employee_number),
                     created_at: Set(m.created_at),
                     updated_at: Set(m.updated_at),
                 },
