@@ -17,6 +17,7 @@ pub mod results;
 pub mod reviews;
 mod server;
 mod spans;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub struct Query(
     insights::InsightsQuery,
     plans::PlansQuery,
     audit::AuditQuery,
+    webhooks::WebhooksQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct Mutation(
     cycles::CyclesMutation,
     reviews::ReviewsMutation,
     plans::PlansMutation,
+    webhooks::WebhooksMutation,
 );
 
 pub type ColeadSchema = Schema<Query, Mutation, EmptySubscription>;

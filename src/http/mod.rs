@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod metrics;
 pub mod oauth;
+pub mod webhook_client;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};

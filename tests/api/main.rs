@@ -24,3 +24,5 @@ mod plans;
 mod schema;
 mod security;
 mod tenancy;
+mod webhook_receiver;
+mod webhooks;

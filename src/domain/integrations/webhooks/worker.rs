@@ -1,0 +1,282 @@
+//! The delivery worker, one per server process: it fans new outbox events out into
+//! deliveries for each subscribed endpoint, then POSTs the due ones, at least once and in
+//! order per endpoint. Several instances may run on one database: the fan-out cursor and
+//! each delivery are claimed (row locks and leases), so no delivery is in flight twice.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use entity::enums::DeliveryStatus;
+use entity::{outbox_event, webhook_delivery, webhook_endpoint};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, TransactionTrait};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::{events, retry};
+use crate::error::{Context, Result};
+use crate::http::metrics::WebhookOutcome;
+use crate::http::webhook_client::{self, Answer};
+use crate::startup::AppState;
+use crate::tenancy::webhook_queue::{self as queue, AttemptResult};
+
+/// Events fanned out per transaction, and passes per tick.
+const FAN_OUT_BATCH: u64 = 500;
+const FAN_OUT_PASSES: usize = 10;
+/// Deliveries claimed (and POSTed concurrently) at once, and claims per tick.
+const CLAIM_BATCH: u64 = 32;
+const CLAIM_ROUNDS: usize = 50;
+
+/// A running worker; [`Worker::stop`] ends it after the attempts in flight.
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    grace: Duration,
+}
+
+/// What a tick needs.
+struct Ctx {
+    state: Arc<AppState>,
+    /// The worker's own handle on the pool: its statements are not counted with requests'.
+    db: DatabaseConnection,
+    client: reqwest::Client,
+    /// This worker's claims, for its leases.
+    owner: Uuid,
+}
+
+impl Worker {
+    /// Starts the worker unless the configuration turns it off.
+    pub fn spawn(state: Arc<AppState>, db: DatabaseConnection) -> Option<Self> {
+        let settings = &state.config.webhooks;
+        if !settings.worker {
+            return None;
+        }
+        let client = match webhook_client::client(settings) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %crate::error::chain(&e), "the webhook worker did not start");
+                return None;
+            }
+        };
+        let grace = settings.request_timeout + Duration::from_secs(5);
+        let (stop, stopped) = watch::channel(false);
+        let ctx = Ctx {
+            state,
+            db,
+            client,
+            owner: Uuid::now_v7(),
+        };
+        let task = tokio::spawn(run(ctx, stopped));
+        Some(Self { stop, task, grace })
+    }
+
+    /// Stops polling and waits for the attempts in flight (up to the request timeout).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(self.grace, self.task).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+async fn run(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
+    let poll = ctx.state.config.webhooks.poll_interval;
+    if let Err(e) = queue::ensure_cursor(&ctx.db).await {
+        tracing::error!(error = %e.report(), "the webhook cursor could not be created");
+    }
+    loop {
+        if let Err(e) = fan_out(&ctx).await {
+            tracing::warn!(error = %e.report(), "webhook fan-out failed; retrying");
+        }
+        for _ in 0..CLAIM_ROUNDS {
+            match deliver_due(&ctx).await {
+                Ok(0) => break,
+                Ok(_) if *stopped.borrow() => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e.report(), "webhook delivery round failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stopped.changed() => break,
+        }
+        if *stopped.borrow() {
+            break;
+        }
+    }
+}
+
+/// Fans out new events until none are left (or the passes of a tick are spent).
+async fn fan_out(ctx: &Ctx) -> Result<()> {
+    for _ in 0..FAN_OUT_PASSES {
+        // A read first: an idle poll writes nothing.
+        let from = queue::look_back_from(queue::cursor_position(&ctx.db).await?);
+        if queue::unfanned_events(&ctx.db, from, 1).await?.is_empty() {
+            return Ok(());
+        }
+        if fan_out_pass(ctx).await? < FAN_OUT_BATCH as usize {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// One transaction: take the cursor, read a batch of events, write their deliveries.
+async fn fan_out_pass(ctx: &Ctx) -> Result<usize> {
+    let txn = ctx.db.begin().await.context("starting a fan-out")?;
+    let Some(position) = queue::lock_cursor(&txn).await? else {
+        return Ok(0); // another instance is fanning out
+    };
+    let batch =
+        queue::unfanned_events(&txn, queue::look_back_from(position), FAN_OUT_BATCH).await?;
+    let Some(last) = batch.last().map(|e| e.id) else {
+        return Ok(0);
+    };
+    let orgs: HashSet<Uuid> = batch.iter().map(|e| e.organization_id).collect();
+    let endpoints: Vec<(webhook_endpoint::Model, Vec<String>)> =
+        queue::active_endpoints(&txn, orgs)
+            .await?
+            .into_iter()
+            .map(|w| {
+                let subscribed = events::decode(&w.events);
+                (w, subscribed)
+            })
+            .collect();
+    let now = Utc::now();
+    let mut deliveries = Vec::new();
+    for e in &batch {
+        // An endpoint gets the events of its organization that it subscribes to and
+        // that happened after it was created.
+        let targets = endpoints.iter().filter(|(w, subscribed)| {
+            w.organization_id == e.organization_id
+                && w.created_at <= e.occurred_at
+                && subscribed.contains(&e.event_type)
+        });
+        for (w, _) in targets {
+            deliveries.push(new_delivery(e, w.id, now));
+        }
+    }
+    let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
+    let to = position.map_or(last, |p| p.max(last));
+    let fanned = deliveries.len();
+    queue::record_fanout(&txn, deliveries, &ids, to).await?;
+    txn.commit().await.context("committing a fan-out")?;
+    if fanned > 0 {
+        tracing::debug!(events = batch.len(), deliveries = fanned, "webhook fan-out");
+    }
+    Ok(batch.len())
+}
+
+fn new_delivery(
+    e: &queue::NewEvent,
+    endpoint: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> webhook_delivery::ActiveModel {
+    webhook_delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(e.organization_id),
+        endpoint_id: Set(endpoint),
+        event_id: Set(e.id),
+        event_type: Set(e.event_type.clone()),
+        status: Set(DeliveryStatus::Pending),
+        attempts: Set(0),
+        last_response_code: Set(None),
+        last_error: Set(None),
+        next_attempt_at: Set(Some(now)),
+        queued_at: Set(now),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        created_at: Set(now),
+        delivered_at: Set(None),
+    }
+}
+
+/// Claims the due deliveries and attempts them concurrently; returns how many.
+async fn deliver_due(ctx: &Ctx) -> Result<usize> {
+    let now = Utc::now();
+    if !queue::any_due(&ctx.db, now).await? {
+        return Ok(0);
+    }
+    let lease = ctx.state.config.webhooks.request_timeout * 2 + Duration::from_secs(30);
+    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
+    let claimed = queue::claim_due(&ctx.db, ctx.owner, now, until, CLAIM_BATCH).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let (events, endpoints) = queue::delivery_inputs(&ctx.db, &claimed).await?;
+    let attempts = claimed.iter().map(|d| {
+        let event = events.iter().find(|e| e.id == d.event_id);
+        let endpoint = endpoints.iter().find(|w| w.id == d.endpoint_id);
+        attempt(ctx, d, event, endpoint)
+    });
+    futures_util::future::join_all(attempts).await;
+    Ok(claimed.len())
+}
+
+/// POSTs one delivery and records the outcome.
+async fn attempt(
+    ctx: &Ctx,
+    d: &webhook_delivery::Model,
+    event: Option<&outbox_event::Model>,
+    endpoint: Option<&webhook_endpoint::Model>,
+) {
+    let settings = &ctx.state.config.webhooks;
+    let answer = match (event, endpoint) {
+        (Some(e), Some(w)) => {
+            let body = webhook_client::body(
+                e.id,
+                &e.event_type,
+                e.organization_id,
+                e.occurred_at,
+                &e.payload,
+            );
+            webhook_client::post(&ctx.client, settings, &w.url, &w.secret, e.id, body).await
+        }
+        _ => Answer::Failed("the event or the endpoint no longer exists".to_owned()),
+    };
+    let now = Utc::now();
+    let (result, outcome) = match answer {
+        Answer::Status(code) if (200..300).contains(&code) => (
+            AttemptResult {
+                status: DeliveryStatus::Succeeded,
+                response_code: Some(i32::from(code)),
+                error: None,
+                next_attempt_at: None,
+                delivered_at: Some(now),
+            },
+            WebhookOutcome::Succeeded,
+        ),
+        other => {
+            let (code, error) = match other {
+                Answer::Status(code) => (Some(i32::from(code)), format!("HTTP {code}")),
+                Answer::Failed(e) => (None, e),
+            };
+            let next = retry::next_attempt(settings, d.attempts + 1, d.queued_at, now);
+            let (status, outcome) = match next {
+                Some(_) => (DeliveryStatus::Pending, WebhookOutcome::Retrying),
+                None => (DeliveryStatus::Failed, WebhookOutcome::GaveUp),
+            };
+            tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, error = %error, "webhook attempt failed");
+            let error = Some(error.chars().take(500).collect());
+            let result = AttemptResult {
+                status,
+                response_code: code,
+                error,
+                next_attempt_at: next,
+                delivered_at: None,
+            };
+            (result, outcome)
+        }
+    };
+    ctx.state.metrics.webhook_attempt(outcome);
+    match queue::finish_attempt(&ctx.db, d, ctx.owner, result).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(delivery = %d.id, "a webhook lease expired during its attempt"),
+        Err(e) => tracing::error!(error = %e.report(), "a webhook attempt was not recorded"),
+    }
+}
