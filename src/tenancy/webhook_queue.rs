@@ -336,3 +336,23 @@ pub async fn pending_count<C: ConnectionTrait>(db: &C) -> Result<u64> {
         .await
         .context("counting pending webhook deliveries")
 }
+
+/// When the oldest active endpoint was created, if there is one: events before it go
+/// nowhere, so fan-out starts there and writes nothing while no endpoint exists.
+pub async fn oldest_active_endpoint<C: ConnectionTrait>(db: &C) -> Result<Option<DateTime<Utc>>> {
+    use sea_orm::QueryOrder;
+    Ok(webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::Active.eq(true))
+        .order_by_asc(webhook_endpoint::Column::CreatedAt)
+        .one(db)
+        .await
+        .context("looking for active webhook endpoints")?
+        .map(|w| w.created_at))
+}
+
+/// Where a pass starts: behind the cursor by [`LOOK_BACK`], but never before `since`
+/// (less a second, as an event's id is taken just before its time).
+pub fn start_from(position: Option<Uuid>, since: DateTime<Utc>) -> Uuid {
+    let floor = v7_floor(since.timestamp_millis() - 1000);
+    Ord::max(look_back_from(position), floor)
+}

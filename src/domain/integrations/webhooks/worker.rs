@@ -114,12 +114,16 @@ async fn run(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
 /// Fans out new events until none are left (or the passes of a tick are spent).
 async fn fan_out(ctx: &Ctx) -> Result<()> {
     for _ in 0..FAN_OUT_PASSES {
-        // A read first: an idle poll writes nothing.
-        let from = queue::look_back_from(queue::cursor_position(&ctx.db).await?);
+        // Reads first: an idle poll, or one with no endpoint to deliver to, writes nothing
+        // (on SQLite a write between another transaction's read and write fails it).
+        let Some(since) = queue::oldest_active_endpoint(&ctx.db).await? else {
+            return Ok(());
+        };
+        let from = queue::start_from(queue::cursor_position(&ctx.db).await?, since);
         if queue::unfanned_events(&ctx.db, from, 1).await?.is_empty() {
             return Ok(());
         }
-        if fan_out_pass(ctx).await? < FAN_OUT_BATCH as usize {
+        if fan_out_pass(ctx, since).await? < FAN_OUT_BATCH as usize {
             return Ok(());
         }
     }
@@ -127,13 +131,13 @@ async fn fan_out(ctx: &Ctx) -> Result<()> {
 }
 
 /// One transaction: take the cursor, read a batch of events, write their deliveries.
-async fn fan_out_pass(ctx: &Ctx) -> Result<usize> {
+async fn fan_out_pass(ctx: &Ctx, since: chrono::DateTime<Utc>) -> Result<usize> {
     let txn = ctx.db.begin().await.context("starting a fan-out")?;
     let Some(position) = queue::lock_cursor(&txn).await? else {
         return Ok(0); // another instance is fanning out
     };
-    let batch =
-        queue::unfanned_events(&txn, queue::look_back_from(position), FAN_OUT_BATCH).await?;
+    let from = queue::start_from(position, since);
+    let batch = queue::unfanned_events(&txn, from, FAN_OUT_BATCH).await?;
     let Some(last) = batch.last().map(|e| e.id) else {
         return Ok(0);
     };
