@@ -9,6 +9,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod sql;
+pub mod webhook_fanout;
 pub mod webhook_queue;
 
 pub use sql::{

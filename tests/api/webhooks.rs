@@ -596,3 +596,41 @@ async fn two_instances_never_deliver_the_same_event_at_once() {
     }
     assert_eq!(total, 120);
 }
+
+#[tokio::test]
+async fn events_wait_for_a_worker_and_a_new_instance_does_not_send_them_again() {
+    let app = spawn_app_with(|c| {
+        fast(c);
+        c.webhooks.worker = false;
+    })
+    .await;
+    let receiver = Receiver::start(&[], Duration::ZERO).await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    endpoint(&app, &s.token, &receiver.url, &["leader.created"]).await;
+    let names: Vec<Value> = (0..3)
+        .map(|i| json!({ "name": format!("Leader {i}") }))
+        .collect();
+    app.leaders(&s.token, &names).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        deliveries(&app, &s.token).await.is_empty(),
+        "no worker ran yet"
+    );
+
+    let _first = another_instance_with(&app, |c| c.webhooks.worker = true).await;
+    assert_eq!(receiver.wait_for(3).await.len(), 3);
+    deliveries_until(&app, &s.token, |d| {
+        d.len() == 3 && d.iter().all(|d| d["status"] == "SUCCEEDED")
+    })
+    .await;
+
+    // Another worker starts from the stored cursor: only the new event goes out.
+    let _second = another_instance_with(&app, |c| c.webhooks.worker = true).await;
+    app.leader(&s.token, json!({ "name": "Late" })).await;
+    let got = receiver.wait_for(4).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ids: Vec<String> = receiver.received().iter().map(|r| r.event_id()).collect();
+    assert_eq!(ids.len(), 4, "{got:?}");
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 4, "an event went out twice: {ids:?}");
+}

@@ -19,6 +19,7 @@ use crate::error::{Context, Result};
 use crate::http::metrics::WebhookOutcome;
 use crate::http::webhook_client::{self, Answer};
 use crate::startup::AppState;
+use crate::tenancy::webhook_fanout as fanout;
 use crate::tenancy::webhook_queue::{self as queue, AttemptResult};
 
 /// Events fanned out per transaction, and passes per tick.
@@ -83,7 +84,7 @@ impl Worker {
 
 async fn run(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
     let poll = ctx.state.config.webhooks.poll_interval;
-    if let Err(e) = queue::ensure_cursor(&ctx.db).await {
+    if let Err(e) = fanout::ensure_cursor(&ctx.db).await {
         tracing::error!(error = %e.report(), "the webhook cursor could not be created");
     }
     loop {
@@ -116,11 +117,11 @@ async fn fan_out(ctx: &Ctx) -> Result<()> {
     for _ in 0..FAN_OUT_PASSES {
         // Reads first: an idle poll, or one with no endpoint to deliver to, writes nothing
         // (on SQLite a write between another transaction's read and write fails it).
-        let Some(since) = queue::oldest_active_endpoint(&ctx.db).await? else {
+        let Some(since) = fanout::oldest_active_endpoint(&ctx.db).await? else {
             return Ok(());
         };
-        let from = queue::start_from(queue::cursor_position(&ctx.db).await?, since);
-        if queue::unfanned_events(&ctx.db, from, 1).await?.is_empty() {
+        let from = fanout::start_from(fanout::cursor_position(&ctx.db).await?, since);
+        if fanout::unfanned_events(&ctx.db, from, 1).await?.is_empty() {
             return Ok(());
         }
         if fan_out_pass(ctx, since).await? < FAN_OUT_BATCH as usize {
@@ -133,17 +134,17 @@ async fn fan_out(ctx: &Ctx) -> Result<()> {
 /// One transaction: take the cursor, read a batch of events, write their deliveries.
 async fn fan_out_pass(ctx: &Ctx, since: chrono::DateTime<Utc>) -> Result<usize> {
     let txn = ctx.db.begin().await.context("starting a fan-out")?;
-    let Some(position) = queue::lock_cursor(&txn).await? else {
+    let Some(position) = fanout::lock_cursor(&txn).await? else {
         return Ok(0); // another instance is fanning out
     };
-    let from = queue::start_from(position, since);
-    let batch = queue::unfanned_events(&txn, from, FAN_OUT_BATCH).await?;
+    let from = fanout::start_from(position, since);
+    let batch = fanout::unfanned_events(&txn, from, FAN_OUT_BATCH).await?;
     let Some(last) = batch.last().map(|e| e.id) else {
         return Ok(0);
     };
     let orgs: HashSet<Uuid> = batch.iter().map(|e| e.organization_id).collect();
     let endpoints: Vec<(webhook_endpoint::Model, Vec<String>)> =
-        queue::active_endpoints(&txn, orgs)
+        fanout::active_endpoints(&txn, orgs)
             .await?
             .into_iter()
             .map(|w| {
@@ -168,7 +169,7 @@ async fn fan_out_pass(ctx: &Ctx, since: chrono::DateTime<Utc>) -> Result<usize> 
     let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
     let to = position.map_or(last, |p| p.max(last));
     let fanned = deliveries.len();
-    queue::record_fanout(&txn, deliveries, &ids, to).await?;
+    fanout::record_fanout(&txn, deliveries, &ids, to).await?;
     txn.commit().await.context("committing a fan-out")?;
     if fanned > 0 {
         tracing::debug!(events = batch.len(), deliveries = fanned, "webhook fan-out");
@@ -177,7 +178,7 @@ async fn fan_out_pass(ctx: &Ctx, since: chrono::DateTime<Utc>) -> Result<usize> 
 }
 
 fn new_delivery(
-    e: &queue::NewEvent,
+    e: &fanout::NewEvent,
     endpoint: Uuid,
     now: chrono::DateTime<Utc>,
 ) -> webhook_delivery::ActiveModel {
