@@ -634,3 +634,20 @@ async fn events_wait_for_a_worker_and_a_new_instance_does_not_send_them_again() 
     let distinct: std::collections::HashSet<&String> = ids.iter().collect();
     assert_eq!(distinct.len(), 4, "an event went out twice: {ids:?}");
 }
+
+#[tokio::test]
+async fn a_slow_endpoint_does_not_hold_up_another() {
+    let app = fast_app().await;
+    let slow = Receiver::start(&[], Duration::from_millis(1500)).await;
+    let fast_one = Receiver::start(&[], Duration::ZERO).await;
+    let s = app.sign_up("Acme", "ada@acme.test").await;
+    endpoint(&app, &s.token, &slow.url, &["leader.created"]).await;
+    endpoint(&app, &s.token, &fast_one.url, &["leader.created"]).await;
+    let names: Vec<Value> = (0..3)
+        .map(|i| json!({ "name": format!("Leader {i}") }))
+        .collect();
+    app.leaders(&s.token, &names).await;
+    assert_eq!(fast_one.wait_for(3).await.len(), 3);
+    // The slow endpoint is still on its first event (in order, one at a time).
+    assert_eq!(slow.received().len(), 1);
+}

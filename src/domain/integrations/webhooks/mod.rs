@@ -2,6 +2,7 @@
 //! event types, and the secret that signs each delivery (shown once, at creation).
 
 pub mod address;
+mod attempt;
 pub mod deliveries;
 pub mod events;
 pub mod retry;

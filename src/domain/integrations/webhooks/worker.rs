@@ -12,22 +12,21 @@ use entity::enums::DeliveryStatus;
 use entity::{outbox_event, webhook_delivery, webhook_endpoint};
 use sea_orm::{ActiveValue::Set, DatabaseConnection, TransactionTrait};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::{events, retry};
+use super::{attempt, events};
 use crate::error::{Context, Result};
-use crate::http::metrics::WebhookOutcome;
-use crate::http::webhook_client::{self, Answer};
+use crate::http::webhook_client;
 use crate::startup::AppState;
 use crate::tenancy::webhook_fanout as fanout;
-use crate::tenancy::webhook_queue::{self as queue, AttemptResult};
+use crate::tenancy::webhook_queue as queue;
 
 /// Events fanned out per transaction, and passes per tick.
 const FAN_OUT_BATCH: u64 = 500;
 const FAN_OUT_PASSES: usize = 10;
-/// Deliveries claimed (and POSTed concurrently) at once, and claims per tick.
-const CLAIM_BATCH: u64 = 32;
-const CLAIM_ROUNDS: usize = 50;
+/// Most attempts in flight at once in one process.
+const MAX_IN_FLIGHT: usize = 32;
 
 /// A running worker; [`Worker::stop`] ends it after the attempts in flight.
 pub struct Worker {
@@ -36,14 +35,14 @@ pub struct Worker {
     grace: Duration,
 }
 
-/// What a tick needs.
-struct Ctx {
-    state: Arc<AppState>,
+/// What the worker and its attempts share.
+pub(super) struct Ctx {
+    pub(super) state: Arc<AppState>,
     /// The worker's own handle on the pool: its statements are not counted with requests'.
-    db: DatabaseConnection,
-    client: reqwest::Client,
+    pub(super) db: DatabaseConnection,
+    pub(super) client: reqwest::Client,
     /// This worker's claims, for its leases.
-    owner: Uuid,
+    pub(super) owner: Uuid,
 }
 
 impl Worker {
@@ -83,33 +82,40 @@ impl Worker {
 }
 
 async fn run(ctx: Ctx, mut stopped: watch::Receiver<bool>) {
-    let poll = ctx.state.config.webhooks.poll_interval;
+    let ctx = Arc::new(ctx);
     if let Err(e) = fanout::ensure_cursor(&ctx.db).await {
         tracing::error!(error = %e.report(), "the webhook cursor could not be created");
     }
+    // Attempts run as tasks, so that a slow endpoint does not hold up the others; each
+    // endpoint has at most one in flight (its earliest pending delivery, leased).
+    let mut in_flight: JoinSet<()> = JoinSet::new();
     loop {
         if let Err(e) = fan_out(&ctx).await {
             tracing::warn!(error = %e.report(), "webhook fan-out failed; retrying");
         }
-        for _ in 0..CLAIM_ROUNDS {
-            match deliver_due(&ctx).await {
-                Ok(0) => break,
-                Ok(_) if *stopped.borrow() => break,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e.report(), "webhook delivery round failed");
-                    break;
+        while in_flight.try_join_next().is_some() {}
+        let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
+        match claim(&ctx, room as u64).await {
+            Ok(claimed) => {
+                for (d, event, endpoint) in claimed {
+                    in_flight.spawn(attempt::attempt(ctx.clone(), d, event, endpoint));
                 }
             }
+            Err(e) => tracing::warn!(error = %e.report(), "claiming webhook deliveries failed"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
-            _ = stopped.changed() => break,
-        }
-        if *stopped.borrow() {
+        // Wake at the next poll, or as soon as an attempt ends: its endpoint's next
+        // event may be due at once.
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(ctx.state.config.webhooks.poll_interval) => false,
+            // Stopped, or the handle is gone: stop either way.
+            changed = stopped.changed() => changed.is_err() || *stopped.borrow(),
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => false,
+        };
+        if stop {
             break;
         }
     }
+    while in_flight.join_next().await.is_some() {}
 }
 
 /// Fans out new events until none are left (or the passes of a tick are spent).
@@ -201,87 +207,32 @@ fn new_delivery(
     }
 }
 
-/// Claims the due deliveries and attempts them concurrently; returns how many.
-async fn deliver_due(ctx: &Ctx) -> Result<usize> {
+/// A claimed delivery with its event and endpoint (`None` when deleted meanwhile).
+type Claimed = (
+    webhook_delivery::Model,
+    Option<outbox_event::Model>,
+    Option<webhook_endpoint::Model>,
+);
+
+/// Leases up to `room` due deliveries to this worker.
+async fn claim(ctx: &Ctx, room: u64) -> Result<Vec<Claimed>> {
     let now = Utc::now();
-    if !queue::any_due(&ctx.db, now).await? {
-        return Ok(0);
+    if room == 0 || !queue::any_due(&ctx.db, now).await? {
+        return Ok(Vec::new());
     }
     let lease = ctx.state.config.webhooks.request_timeout * 2 + Duration::from_secs(30);
     let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    let claimed = queue::claim_due(&ctx.db, ctx.owner, now, until, CLAIM_BATCH).await?;
+    let claimed = queue::claim_due(&ctx.db, ctx.owner, now, until, room).await?;
     if claimed.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let (events, endpoints) = queue::delivery_inputs(&ctx.db, &claimed).await?;
-    let attempts = claimed.iter().map(|d| {
-        let event = events.iter().find(|e| e.id == d.event_id);
-        let endpoint = endpoints.iter().find(|w| w.id == d.endpoint_id);
-        attempt(ctx, d, event, endpoint)
-    });
-    futures_util::future::join_all(attempts).await;
-    Ok(claimed.len())
-}
-
-/// POSTs one delivery and records the outcome.
-async fn attempt(
-    ctx: &Ctx,
-    d: &webhook_delivery::Model,
-    event: Option<&outbox_event::Model>,
-    endpoint: Option<&webhook_endpoint::Model>,
-) {
-    let settings = &ctx.state.config.webhooks;
-    let answer = match (event, endpoint) {
-        (Some(e), Some(w)) => {
-            let body = webhook_client::body(
-                e.id,
-                &e.event_type,
-                e.organization_id,
-                e.occurred_at,
-                &e.payload,
-            );
-            webhook_client::post(&ctx.client, settings, &w.url, &w.secret, e.id, body).await
-        }
-        _ => Answer::Failed("the event or the endpoint no longer exists".to_owned()),
-    };
-    let now = Utc::now();
-    let (result, outcome) = match answer {
-        Answer::Status(code) if (200..300).contains(&code) => (
-            AttemptResult {
-                status: DeliveryStatus::Succeeded,
-                response_code: Some(i32::from(code)),
-                error: None,
-                next_attempt_at: None,
-                delivered_at: Some(now),
-            },
-            WebhookOutcome::Succeeded,
-        ),
-        other => {
-            let (code, error) = match other {
-                Answer::Status(code) => (Some(i32::from(code)), format!("HTTP {code}")),
-                Answer::Failed(e) => (None, e),
-            };
-            let next = retry::next_attempt(settings, d.attempts + 1, d.queued_at, now);
-            let (status, outcome) = match next {
-                Some(_) => (DeliveryStatus::Pending, WebhookOutcome::Retrying),
-                None => (DeliveryStatus::Failed, WebhookOutcome::GaveUp),
-            };
-            tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, error = %error, "webhook attempt failed");
-            let error = Some(error.chars().take(500).collect());
-            let result = AttemptResult {
-                status,
-                response_code: code,
-                error,
-                next_attempt_at: next,
-                delivered_at: None,
-            };
-            (result, outcome)
-        }
-    };
-    ctx.state.metrics.webhook_attempt(outcome);
-    match queue::finish_attempt(&ctx.db, d, ctx.owner, result).await {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(delivery = %d.id, "a webhook lease expired during its attempt"),
-        Err(e) => tracing::error!(error = %e.report(), "a webhook attempt was not recorded"),
-    }
+    Ok(claimed
+        .into_iter()
+        .map(|d| {
+            let event = events.iter().find(|e| e.id == d.event_id).cloned();
+            let endpoint = endpoints.iter().find(|w| w.id == d.endpoint_id).cloned();
+            (d, event, endpoint)
+        })
+        .collect())
 }
