@@ -12,6 +12,7 @@ use crate::auth::PrincipalCache;
 use crate::auth::external::ExternalIdp;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::domain::integrations::webhooks::worker::Worker;
 use crate::error::{Context, Result};
 use crate::graphql::cost::SchemaIndex;
 use crate::graphql::{self, ColeadSchema};
@@ -49,6 +50,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: Arc<AppState>,
+    /// The pool for the webhook worker, without the request statement counter.
+    worker_db: DatabaseConnection,
 }
 
 /// The schema, shared by all workers next to the state.
@@ -73,6 +76,7 @@ impl Application {
         mut db: DatabaseConnection,
         listener: TcpListener,
     ) -> Result<Self> {
+        let worker_db = db.clone();
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
@@ -130,6 +134,7 @@ impl Application {
             port,
             server,
             state,
+            worker_db,
         })
     }
 
@@ -141,8 +146,14 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (up to 30 s).
+    /// Serves until SIGTERM/SIGINT, then finishes in-flight requests (up to 30 s). The
+    /// webhook worker runs as long as the server does.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = Worker::spawn(self.state, self.worker_db);
+        let served = self.server.await;
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
+        served
     }
 }

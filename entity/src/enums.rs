@@ -154,3 +154,15 @@ pub enum SupporterRole {
     #[sea_orm(string_value = "MENTOR")]
     Mentor,
 }
+
+/// A webhook delivery: waiting (or retrying), delivered, or given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum DeliveryStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SUCCEEDED")]
+    Succeeded,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

@@ -27,3 +27,5 @@ pub mod review;
 pub mod team;
 pub mod team_member;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

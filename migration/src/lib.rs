@@ -9,6 +9,7 @@ mod m20261129_000003_create_frameworks;
 mod m20261129_000004_create_assessments;
 mod m20261129_000005_create_plans;
 mod m20261129_000006_create_audit_events;
+mod m20261130_000007_create_webhooks;
 mod m20261130_000009_add_leader_scim_fields;
 mod schema_helpers;
 pub mod seed_collaborative_leadership;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_assessments::Migration),
             Box::new(m20261129_000005_create_plans::Migration),
             Box::new(m20261129_000006_create_audit_events::Migration),
+            Box::new(m20261130_000007_create_webhooks::Migration),
             Box::new(m20261130_000009_add_leader_scim_fields::Migration),
         ]
     }

@@ -9,8 +9,10 @@ use std::time::Duration;
 use rand::RngCore;
 
 mod hardening;
+mod webhooks;
 
 pub use hardening::{CostBudgets, Hardening, PersistedQueries};
+pub use webhooks::WebhookSettings;
 
 /// Where the service runs; production turns off developer conveniences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,8 @@ pub struct Config {
     pub hardening: Hardening,
     /// Where spans go over OTLP/HTTP, e.g. `http://collector:4318/v1/traces`.
     pub otlp_endpoint: Option<String>,
+    /// Webhook delivery: the SSRF guard, polling, retries.
+    pub webhooks: WebhookSettings,
 }
 
 /// The algorithm of tokens the service issues.
@@ -201,6 +205,7 @@ impl Config {
         tracing_subscriber::EnvFilter::try_new(&log)
             .map_err(|e| invalid("COLEAD_LOG", format!("not a valid log filter: {e}")))?;
         let hardening = Hardening::from_lookup(&get, production)?;
+        let webhooks = WebhookSettings::from_lookup(&get)?;
         let otlp_endpoint = get("COLEAD_OTLP_ENDPOINT").map(|e| {
             let e = e.trim().trim_end_matches('/').to_owned();
             if e.ends_with("/v1/traces") {
@@ -219,6 +224,7 @@ impl Config {
         }
         Ok(Self {
             hardening,
+            webhooks,
             otlp_endpoint,
             database_url,
             bind,

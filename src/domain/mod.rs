@@ -6,6 +6,7 @@ pub mod cycles;
 pub mod frameworks;
 pub mod input;
 pub mod insights;
+pub mod integrations;
 pub mod live;
 pub mod outbox;
 pub mod pagination;

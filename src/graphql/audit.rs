@@ -17,7 +17,7 @@ use crate::graphql::parts;
 use crate::startup::AppState;
 
 /// The tables the trail names that have global ids, with their kinds.
-const TABLE_KINDS: [(&str, Kind); 15] = [
+const TABLE_KINDS: [(&str, Kind); 17] = [
     ("membership", Kind::Membership),
     ("API key", Kind::ApiKey),
     ("leader", Kind::Leader),
@@ -33,6 +33,8 @@ const TABLE_KINDS: [(&str, Kind); 15] = [
     ("action", Kind::Action),
     ("supporter", Kind::PlanSupporter),
     ("activity", Kind::CheckIn),
+    ("webhook endpoint", Kind::WebhookEndpoint),
+    ("webhook delivery", Kind::WebhookDelivery),
 ];
 
 /// The kind of a global id for a table the trail names.

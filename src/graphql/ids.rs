@@ -30,6 +30,8 @@ pub enum Kind {
     CheckIn = 16,
     PlanSupporter = 17,
     AuditEvent = 18,
+    WebhookEndpoint = 19,
+    WebhookDelivery = 20,
 }
 
 impl Kind {
@@ -53,6 +55,8 @@ impl Kind {
             16 => Kind::CheckIn,
             17 => Kind::PlanSupporter,
             18 => Kind::AuditEvent,
+            19 => Kind::WebhookEndpoint,
+            20 => Kind::WebhookDelivery,
             _ => return None,
         })
     }
@@ -77,6 +81,8 @@ impl Kind {
             Kind::CheckIn => "CheckIn",
             Kind::PlanSupporter => "PlanSupporter",
             Kind::AuditEvent => "AuditEvent",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod plans;
 pub mod results;
 pub mod reviews;
 mod server;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -39,6 +40,7 @@ pub struct Query(
     insights::InsightsQuery,
     plans::PlansQuery,
     audit::AuditQuery,
+    webhooks::WebhooksQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,6 +52,7 @@ pub struct Mutation(
     cycles::CyclesMutation,
     reviews::ReviewsMutation,
     plans::PlansMutation,
+    webhooks::WebhooksMutation,
 );
 
 pub use live::Subscription;

@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use entity::enums::Role;
 use entity::{api_key, behavior, indicator, membership};
 
+use crate::domain::integrations::webhooks;
 use crate::domain::{frameworks, people};
 use crate::graphql::accounts::{ApiKey, Membership, Organization, User};
 use crate::graphql::audit::AuditEvent;
@@ -16,6 +17,7 @@ use crate::graphql::parts;
 use crate::graphql::people::{Leader, Team};
 use crate::graphql::plans::{Action, CheckIn, DevelopmentPlan, Goal, PlanSupporter};
 use crate::graphql::reviews::Review;
+use crate::graphql::webhooks::{WebhookDelivery, WebhookEndpoint};
 use crate::tenancy;
 
 /// An object with a global id.
@@ -40,6 +42,8 @@ pub enum Node {
     CheckIn(CheckIn),
     PlanSupporter(PlanSupporter),
     AuditEvent(AuditEvent),
+    WebhookEndpoint(WebhookEndpoint),
+    WebhookDelivery(WebhookDelivery),
 }
 
 #[derive(Default)]
@@ -136,6 +140,15 @@ async fn load(ctx: &Context<'_>, id: &str) -> async_graphql::Result<Option<Node>
                 .map(|e| Node::AuditEvent(AuditEvent(e)))
         }
         Kind::AuditEvent => None,
+        Kind::WebhookEndpoint | Kind::WebhookDelivery if rctx.principal()?.role != Role::Admin => {
+            None
+        }
+        Kind::WebhookEndpoint => webhooks::get(state, rctx, uuid)
+            .await?
+            .map(|w| Node::WebhookEndpoint(WebhookEndpoint(w))),
+        Kind::WebhookDelivery => webhooks::deliveries::get(state, rctx, uuid)
+            .await?
+            .map(|d| Node::WebhookDelivery(WebhookDelivery(d))),
         Kind::Indicator => {
             rctx.require(frameworks::READERS)?;
             tenancy::find_visible::<indicator::Entity, _>(db, org, uuid)

@@ -1,5 +1,5 @@
 //! `GET /metrics` in the Prometheus text format: GraphQL requests by operation name and
-//! outcome, their latency, refusals by the limits, the database pool and the outbox.
+//! outcome, their latency, refusals by the limits, the database pool and webhooks.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -55,6 +55,33 @@ impl Outcome {
     }
 }
 
+/// How one webhook attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    /// The receiver answered 2xx.
+    Succeeded,
+    /// It did not; the delivery will be tried again.
+    Retrying,
+    /// It did not, and the retry window is spent: the delivery is FAILED.
+    GaveUp,
+}
+
+impl WebhookOutcome {
+    const ALL: [WebhookOutcome; 3] = [
+        WebhookOutcome::Succeeded,
+        WebhookOutcome::Retrying,
+        WebhookOutcome::GaveUp,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            WebhookOutcome::Succeeded => "succeeded",
+            WebhookOutcome::Retrying => "retrying",
+            WebhookOutcome::GaveUp => "failed",
+        }
+    }
+}
+
 /// One operation name's figures: requests by outcome, and its latency histogram.
 #[derive(Default)]
 struct Operation {
@@ -70,6 +97,7 @@ pub struct Metrics {
     operations: Mutex<HashMap<String, Operation>>,
     rate_limited: AtomicU64,
     too_complex: AtomicU64,
+    webhook_attempts: [AtomicU64; WebhookOutcome::ALL.len()],
 }
 
 impl Metrics {
@@ -108,6 +136,11 @@ impl Metrics {
     /// Counts an operation refused by a query limit.
     pub fn too_complex(&self) {
         self.too_complex.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a webhook delivery attempt by how it ended.
+    pub fn webhook_attempt(&self, outcome: WebhookOutcome) {
+        self.webhook_attempts[outcome as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     fn render(&self, out: &mut String) {
@@ -150,6 +183,15 @@ impl Metrics {
             self.rate_limited.load(Ordering::Relaxed),
             self.too_complex.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP colead_webhook_attempts_total Webhook delivery attempts by outcome.\n# TYPE colead_webhook_attempts_total counter\n");
+        for outcome in WebhookOutcome::ALL {
+            let _ = writeln!(
+                out,
+                "colead_webhook_attempts_total{{outcome=\"{}\"}} {}",
+                outcome.as_str(),
+                self.webhook_attempts[outcome as usize].load(Ordering::Relaxed)
+            );
+        }
     }
 }
 
@@ -188,11 +230,10 @@ pub async fn metrics(req: actix_web::HttpRequest, state: web::Data<AppState>) ->
         state.config.max_connections,
         state.statements.load(Ordering::Relaxed)
     );
-    // The outbox is the webhook queue: events recorded and waiting for delivery.
-    if let Ok(depth) = crate::domain::outbox::pending(&state.db).await {
+    if let Ok(depth) = crate::tenancy::webhook_queue::pending_count(&state.db).await {
         let _ = write!(
             out,
-            "# HELP colead_webhook_queue_depth Outbox events waiting for delivery.\n# TYPE colead_webhook_queue_depth gauge\ncolead_webhook_queue_depth {depth}\n"
+            "# HELP colead_webhook_queue_depth Webhook deliveries waiting for an attempt or a retry.\n# TYPE colead_webhook_queue_depth gauge\ncolead_webhook_queue_depth {depth}\n"
         );
     }
     HttpResponse::Ok()

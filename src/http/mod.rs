@@ -4,6 +4,7 @@ pub mod graphql;
 pub mod metrics;
 pub mod oauth;
 pub mod scim;
+pub mod webhook_client;
 pub mod ws;
 
 use actix_web::http::header;

@@ -10,6 +10,8 @@
 
 mod rows;
 mod sql;
+pub mod webhook_fanout;
+pub mod webhook_queue;
 
 pub use rows::LeaderRow;
 
@@ -22,7 +24,7 @@ use entity::{
     action, api_key, assessment, assessment_cycle, audit_event, behavior, comment,
     development_plan, framework, goal, indicator, invitation, leader, membership, organization,
     outbox_event, plan_activity, plan_supporter, rating, refresh_token, result_aggregate, review,
-    team, team_member, user,
+    team, team_member, user, webhook_delivery, webhook_endpoint,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
@@ -75,6 +77,8 @@ tenant_entity! {
     plan_supporter => "supporter",
     plan_activity => "activity",
     audit_event => "audit event",
+    webhook_endpoint => "webhook endpoint",
+    webhook_delivery => "webhook delivery",
 }
 
 /// Ratings are keyed by (review, indicator); `find` looks them up by review.

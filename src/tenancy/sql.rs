@@ -117,7 +117,7 @@ pub async fn heatmap_sums<C: ConnectionTrait>(
 }
 
 /// The placeholder of bind parameter `i` (1-based) on `backend`.
-fn placeholder(backend: sea_orm::DatabaseBackend, i: usize) -> String {
+pub(super) fn placeholder(backend: sea_orm::DatabaseBackend, i: usize) -> String {
     match backend {
         sea_orm::DatabaseBackend::Postgres => format!("${i}"),
         _ => format!("?{i}"),

@@ -27,3 +27,5 @@ mod scim;
 mod security;
 mod subscriptions;
 mod tenancy;
+mod webhook_receiver;
+mod webhooks;

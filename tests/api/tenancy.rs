@@ -352,7 +352,7 @@ async fn another_organization_sees_nothing_of_cycles_assessments_or_reviews() {
 
 #[tokio::test]
 async fn cycle_changes_and_submissions_are_recorded_in_the_outbox() {
-    use sea_orm::{EntityTrait, QueryOrder};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let app = spawn_app().await;
     let org = crate::cycles::build(&app).await;
     app.mutate(&org.admin, "mutation($c: ID!) { autoAssignRaters(input: { cycleId: $c }) { reviews { id } userErrors { code } } }", json!({ "c": org.cycle }), "autoAssignRaters").await;
@@ -376,7 +376,9 @@ async fn cycle_changes_and_submissions_are_recorded_in_the_outbox() {
         app.mutate(&org.admin, &format!("mutation($c: ID!) {{ {op}(input: {{ cycleId: $c }}) {{ cycle {{ id }} userErrors {{ code }} }} }}"), json!({ "c": org.cycle }), op).await;
     }
     #[allow(clippy::disallowed_methods)]
+    // Leader events (the setup's createLeader calls) are not what this test is about.
     let events = entity::outbox_event::Entity::find()
+        .filter(entity::outbox_event::Column::EventType.not_like("leader.%"))
         .order_by_asc(entity::outbox_event::Column::Id)
         .all(&app.db)
         .await
@@ -393,4 +395,88 @@ async fn cycle_changes_and_submissions_are_recorded_in_the_outbox() {
     );
     let submitted: Value = serde_json::from_str(&events[1].payload).unwrap();
     assert!(submitted.get("raterId").is_none() && submitted["assessmentId"].is_string());
+}
+
+#[tokio::test]
+async fn another_organization_sees_nothing_of_webhooks_and_gets_none_of_their_events() {
+    use crate::webhook_receiver::Receiver;
+    use crate::webhooks::{endpoint, fast_app};
+
+    let app = fast_app().await;
+    let receiver = Receiver::start(&[], std::time::Duration::ZERO).await;
+    let a = app.sign_up("Alpha", "ada@alpha.test").await;
+    let b = app.sign_up("Beta", "bea@beta.test").await;
+    let (a_endpoint, _) = endpoint(&app, &a.token, &receiver.url, &["leader.created"]).await;
+    // Beta's event first: Alpha's endpoint must not get it.
+    app.leader(&b.token, json!({ "name": "Bob of Beta" })).await;
+    let alice = app
+        .leader(&a.token, json!({ "name": "Alice of Alpha" }))
+        .await;
+    let got = receiver.wait_for(1).await;
+    let body = got[0].json();
+    assert_eq!(body["organizationId"], a.org_id.as_str());
+    assert_eq!(body["data"]["leaderId"], alice.as_str());
+    let q = "{ webhookEndpoints { nodes { deliveries { nodes { id status } } } } }";
+    let mut a_delivery = String::new();
+    for _ in 0..400 {
+        let data = app.ok(Some(&a.token), q, json!({})).await;
+        let d = &data["webhookEndpoints"]["nodes"][0]["deliveries"]["nodes"][0];
+        if d["status"] == "SUCCEEDED" {
+            a_delivery = d["id"].as_str().unwrap().to_owned();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!a_delivery.is_empty(), "Alpha's delivery did not succeed");
+
+    let data = app
+        .ok(
+            Some(&b.token),
+            "{ webhookEndpoints { totalCount nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["webhookEndpoints"]["totalCount"], 0);
+    let data = app
+        .ok(
+            Some(&b.token),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": [a_endpoint, a_delivery] }),
+        )
+        .await;
+    assert_eq!(data["nodes"], json!([null, null]));
+    for (query, input) in [
+        (
+            "mutation($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { webhookEndpoint { id } } }",
+            json!({ "webhookEndpointId": a_endpoint, "active": false }),
+        ),
+        (
+            "mutation($i: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $i) { deletedWebhookEndpointId } }",
+            json!({ "webhookEndpointId": a_endpoint }),
+        ),
+        (
+            "mutation($i: RedeliverWebhookInput!) { redeliverWebhook(input: $i) { delivery { id } } }",
+            json!({ "deliveryId": a_delivery }),
+        ),
+    ] {
+        let (_, body) = app.gql(Some(&b.token), query, json!({ "i": input })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{query}"
+        );
+    }
+    // Nothing changed: Alpha's endpoint is still active, with its one delivery.
+    let data = app
+        .ok(
+            Some(&a.token),
+            "{ webhookEndpoints { nodes { active deliveries { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["webhookEndpoints"]["nodes"][0]["active"], true);
+    assert_eq!(
+        data["webhookEndpoints"]["nodes"][0]["deliveries"]["totalCount"],
+        1
+    );
+    assert_eq!(receiver.received().len(), 1);
 }

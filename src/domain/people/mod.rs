@@ -9,11 +9,14 @@ pub mod teams;
 use chrono::{NaiveDate, Utc};
 use entity::enums::{LeaderStatus, Role};
 use entity::leader;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+};
 use uuid::Uuid;
 
 use crate::auth::RequestContext;
 use crate::domain::input::{self, Checks, Email};
+use crate::domain::outbox;
 use crate::error::{Context, Error, Result, UserError, UserErrorCode};
 use crate::startup::AppState;
 use crate::tenancy;
@@ -229,7 +232,21 @@ pub async fn create(
     apply(&mut am.external_id, c.external_id);
     apply(&mut am.manager_id, c.manager_id);
     apply(&mut am.start_date, c.start_date);
-    tenancy::insert(&state.db, org, am).await
+    let txn = state.db.begin().await.context("starting a leader")?;
+    let created = tenancy::insert(&txn, org, am).await?;
+    record_event(&txn, "leader.created", &created).await?;
+    txn.commit().await.context("committing a leader")?;
+    Ok(created)
+}
+
+/// Records a leader event in the outbox, with the same data as the HRIS import's.
+async fn record_event<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    event: &str,
+    l: &leader::Model,
+) -> Result<()> {
+    let data = serde_json::json!({ "leaderId": l.id, "externalId": l.external_id });
+    outbox::record(db, l.organization_id, event, data).await
 }
 
 pub async fn update(
@@ -260,7 +277,11 @@ pub async fn update(
     apply(&mut am.start_date, c.start_date);
     if am.is_changed() {
         am.updated_at = Set(Utc::now());
-        return am.update(&state.db).await.context("updating a leader");
+        let txn = state.db.begin().await.context("starting a leader update")?;
+        let updated = am.update(&txn).await.context("updating a leader")?;
+        record_event(&txn, "leader.updated", &updated).await?;
+        txn.commit().await.context("committing a leader update")?;
+        return Ok(updated);
     }
     tenancy::find::<leader::Entity, _>(&state.db, org, id)
         .await?
@@ -286,9 +307,18 @@ pub async fn set_status(
     let mut am = current.into_active_model();
     am.status = Set(status);
     am.updated_at = Set(Utc::now());
-    am.update(&state.db)
+    let txn = state.db.begin().await.context("starting a status change")?;
+    let changed = am
+        .update(&txn)
         .await
-        .context("changing a leader's status")
+        .context("changing a leader's status")?;
+    let event = match status {
+        LeaderStatus::Inactive => "leader.deactivated",
+        LeaderStatus::Active => "leader.updated",
+    };
+    record_event(&txn, event, &changed).await?;
+    txn.commit().await.context("committing a status change")?;
+    Ok(changed)
 }
 
 /// One leader of the caller's organization.

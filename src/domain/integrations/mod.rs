@@ -1,0 +1,3 @@
+//! Integrations with other systems: signed webhooks.
+
+pub mod webhooks;
