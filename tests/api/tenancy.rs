@@ -3,6 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
+use crate::scim::{ENTERPRISE, assert_scim_error, create_user, organization, patch_op, scim, user};
+use reqwest::Method;
 
 #[tokio::test]
 async fn another_organization_sees_nothing_of_accounts() {
@@ -479,4 +481,105 @@ async fn another_organization_sees_nothing_of_webhooks_and_gets_none_of_their_ev
         1
     );
     assert_eq!(receiver.received().len(), 1);
+}
+
+#[tokio::test]
+async fn another_organizations_integration_token_sees_and_changes_nothing_over_scim() {
+    let app = spawn_app().await;
+    let acme = organization(&app, "Acme").await;
+    let globex = organization(&app, "Globex").await;
+    let ann = create_user(&app, &acme.hris, "ann@acme.test", "E-1").await;
+    let (_, _, g) = scim(
+        &app,
+        Some(&acme.hris),
+        Method::POST,
+        "/Groups",
+        Some(json!({ "displayName": "Guild", "members": [{ "value": ann }] })),
+    )
+    .await;
+    let group = g["id"].as_str().unwrap().to_owned();
+    let t = Some(globex.hris.as_str());
+
+    let (status, _, err) = scim(&app, t, Method::GET, &format!("/Users/{ann}"), None).await;
+    assert_scim_error(status, &err, 404, None);
+    for q in [
+        "",
+        "?filter=userName%20eq%20%22ann%40acme.test%22",
+        "?filter=externalId%20eq%20%22E-1%22",
+    ] {
+        let (_, _, list) = scim(&app, t, Method::GET, &format!("/Users{q}"), None).await;
+        assert_eq!(
+            (list["totalResults"].clone(), list["Resources"].clone()),
+            (json!(0), json!([])),
+            "{q}"
+        );
+    }
+    let (_, _, list) = scim(&app, t, Method::GET, "/Groups", None).await;
+    assert_eq!(list["totalResults"], 0);
+    let deactivate = patch_op(json!([{ "op": "replace", "path": "active", "value": false }]));
+    let (status, _, _) = scim(
+        &app,
+        t,
+        Method::PATCH,
+        &format!("/Users/{ann}"),
+        Some(deactivate),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = scim(
+        &app,
+        t,
+        Method::PUT,
+        &format!("/Users/{ann}"),
+        Some(user("evil@globex.test", "X")),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = scim(&app, t, Method::DELETE, &format!("/Users/{ann}"), None).await;
+    assert_eq!(status, 404);
+    for method in [Method::GET, Method::DELETE] {
+        let (status, _, _) = scim(&app, t, method, &format!("/Groups/{group}"), None).await;
+        assert_eq!(status, 404);
+    }
+    // Their group cannot take our people, nor their user our manager.
+    let (status, _, err) = scim(
+        &app,
+        t,
+        Method::POST,
+        "/Groups",
+        Some(json!({ "displayName": "Raid", "members": [{ "value": ann }] })),
+    )
+    .await;
+    assert_scim_error(status, &err, 400, Some("invalidValue"));
+    let mut spy = user("spy@globex.test", "G-1");
+    spy[ENTERPRISE]["manager"] = json!({ "value": ann });
+    let (status, _, err) = scim(&app, t, Method::POST, "/Users", Some(spy)).await;
+    assert_scim_error(status, &err, 400, Some("invalidValue"));
+    let (_, _, list) = scim(&app, t, Method::GET, "/Groups", None).await;
+    assert_eq!(
+        list["totalResults"], 0,
+        "a refused group is not kept: {list}"
+    );
+
+    let (_, _, u) = scim(
+        &app,
+        Some(&acme.hris),
+        Method::GET,
+        &format!("/Users/{ann}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (u["active"].clone(), u["userName"].clone()),
+        (json!(true), json!("ann@acme.test"))
+    );
+    let (_, _, g) = scim(
+        &app,
+        Some(&acme.hris),
+        Method::GET,
+        &format!("/Groups/{group}"),
+        None,
+    )
+    .await;
+    assert_eq!(g["members"][0]["value"], ann.as_str());
 }

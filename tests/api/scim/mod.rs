@@ -11,19 +11,19 @@ mod users;
 
 use crate::helpers::TestApp;
 
-const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub(crate) const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// An organization's admin token and an INTEGRATION token from one of its API keys.
-struct Org {
-    admin: String,
-    hris: String,
+pub(crate) struct Org {
+    pub(crate) admin: String,
+    pub(crate) hris: String,
 }
 
-async fn organization(app: &TestApp, name: &str) -> Org {
+pub(crate) async fn organization(app: &TestApp, name: &str) -> Org {
     let s = app
         .sign_up(name, &format!("admin@{}.test", name.to_lowercase()))
         .await;
@@ -59,7 +59,7 @@ async fn organization(app: &TestApp, name: &str) -> Org {
 }
 
 /// Sends a SCIM request; returns status, content type and the JSON body (null when empty).
-async fn scim(
+pub(crate) async fn scim(
     app: &TestApp,
     token: Option<&str>,
     method: Method,
@@ -93,7 +93,7 @@ async fn scim(
     (status, ct, body)
 }
 
-fn user(user_name: &str, external_id: &str) -> Value {
+pub(crate) fn user(user_name: &str, external_id: &str) -> Value {
     json!({
         "schemas": [USER, ENTERPRISE],
         "userName": user_name,
@@ -106,7 +106,12 @@ fn user(user_name: &str, external_id: &str) -> Value {
     })
 }
 
-async fn create_user(app: &TestApp, token: &str, user_name: &str, external_id: &str) -> String {
+pub(crate) async fn create_user(
+    app: &TestApp,
+    token: &str,
+    user_name: &str,
+    external_id: &str,
+) -> String {
     let (status, _, body) = scim(
         app,
         Some(token),
@@ -119,7 +124,7 @@ async fn create_user(app: &TestApp, token: &str, user_name: &str, external_id: &
     body["id"].as_str().unwrap().to_owned()
 }
 
-async fn leader_status(app: &TestApp, admin: &str) -> String {
+pub(crate) async fn leader_status(app: &TestApp, admin: &str) -> String {
     let data = app
         .ok(Some(admin), "{ leaders { nodes { status } } }", json!({}))
         .await;
@@ -129,11 +134,11 @@ async fn leader_status(app: &TestApp, admin: &str) -> String {
         .to_owned()
 }
 
-fn patch_op(ops: Value) -> Value {
+pub(crate) fn patch_op(ops: Value) -> Value {
     json!({ "schemas": [PATCH], "Operations": ops })
 }
 
-fn assert_scim_error(status: u16, body: &Value, expected: u16, scim_type: Option<&str>) {
+pub(crate) fn assert_scim_error(status: u16, body: &Value, expected: u16, scim_type: Option<&str>) {
     assert_eq!(status, expected, "{body}");
     assert_eq!(body["schemas"], json!([ERROR]), "{body}");
     assert_eq!(body["status"], json!(expected.to_string()), "{body}");
