@@ -47,18 +47,28 @@ impl Extension for RequestHooks {
         if info.path_node.parent.is_some() {
             return next.run(ctx, info).await;
         }
-        let span = tracing::info_span!(
-            "graphql.field",
-            parent = info.parent_type,
-            field = info.name,
-        );
-        if info.parent_type == "Mutation" {
-            let audited = super::audit::Audited::before(ctx, &info);
-            let field = super::live::announced(ctx, next.run(ctx, info));
-            audited.run(ctx, field).instrument(span).await
-        } else {
-            next.run(ctx, info).instrument(span).await
-        }
+        // Boxed apart: this future is copied into a box for every field of a response,
+        // so it must stay as small as the nested fields' path needs.
+        Box::pin(root_field(ctx, info, next)).await
+    }
+}
+
+async fn root_field(
+    ctx: &ExtensionContext<'_>,
+    info: ResolveInfo<'_>,
+    next: NextResolve<'_>,
+) -> ServerResult<Option<Value>> {
+    let span = tracing::info_span!(
+        "graphql.field",
+        parent = info.parent_type,
+        field = info.name,
+    );
+    if info.parent_type == "Mutation" {
+        let audited = super::audit::Audited::before(ctx, &info);
+        let field = super::live::announced(ctx, next.run(ctx, info));
+        audited.run(ctx, field).instrument(span).await
+    } else {
+        next.run(ctx, info).instrument(span).await
     }
 }
 

@@ -30,6 +30,9 @@ fn in_directory(ctx: &Context<'_>) -> bool {
 /// A person being developed, and usually a rater of others too.
 pub struct Leader(pub leader::Model);
 
+// The connection fields box their work: async-graphql copies the state of this type's
+// field resolution (as large as its largest field's future) into a box for every field
+// of every leader on a page, and the page-sized queries would make that state large.
 #[Object]
 impl Leader {
     pub async fn id(&self) -> ID {
@@ -139,6 +142,7 @@ impl Leader {
             f,
             connection::args(first, after, last, before)?,
         )
+        .boxed()
         .await
     }
     /// The leaders who report to this one, by name.
@@ -161,6 +165,7 @@ impl Leader {
             false,
             connection::args(first, after, last, before)?,
         )
+        .boxed()
         .await
     }
 }
@@ -202,6 +207,7 @@ impl Team {
             false,
             connection::args(first, after, last, before)?,
         )
+        .boxed()
         .await
     }
 }
