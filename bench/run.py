@@ -124,7 +124,9 @@ def main():
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     base = args.pg.rsplit("/", 1)[0]
-    db_url = f"{base}/colead_bench"
+    # Both servers talk to PostgreSQL over loopback without TLS (sqlx would otherwise
+    # negotiate it, node-postgres would not).
+    db_url = f"{base}/colead_bench?sslmode=disable"
     binary = ROOT / "target" / "release" / "colead"
     if not args.skip_build:
         log("building the release binary")
@@ -264,7 +266,7 @@ def aliased(admin, mutation, inputs, select, chunk=50):
 def submit_fixtures(admin, args):
     """An open cycle whose reviews are answered by external raters: one line per review,
     with the review's own token and a complete set of answers."""
-    needed = max(2_000, args.duration * 600)
+    needed = max(2_000, args.duration * 2_500)
     subjects = gql("{ leaders(first: 100) { nodes { id } } }", token=admin)["leaders"]["nodes"]
     cycle = gql("mutation { createCycle(input: { name: \"Bench open round\" }) { cycle { id framework { behaviors "
                 "{ indicators { id } } } } } }", token=admin)["createCycle"]["cycle"]
