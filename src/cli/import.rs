@@ -168,7 +168,7 @@ pub async fn import_lines(
     let calls = lines.len().div_ceil(batch).max(1);
     let mut summary = Summary::default();
     let mut done = 0;
-    let mut rest = lines.into_iter().peekable();
+    let mut rest = lines.into_iter();
     for call in 0..calls {
         let chunk: Vec<Line> = rest.by_ref().take(batch).collect();
         let numbers: Vec<u64> = chunk.iter().map(|l| l.line).collect();

@@ -85,6 +85,17 @@ pub async fn record<C: ConnectionTrait>(
             None => return Ok(()),
         },
     };
+    append(db, org, (kind, actor), entry, &ctx.request_id.0).await
+}
+
+/// Appends one event to `org`'s log.
+async fn append<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    (kind, actor): (&str, Option<Uuid>),
+    entry: Entry<'_>,
+    request_id: &str,
+) -> Result<()> {
     tenancy::insert(
         db,
         org,
@@ -95,7 +106,7 @@ pub async fn record<C: ConnectionTrait>(
             action: Set(entry.action.chars().take(80).collect()),
             target_type: Set(entry.target.map(|(t, _)| t.to_owned())),
             target_id: Set(entry.target.map(|(_, id)| id)),
-            request_id: Set(ctx.request_id.0.chars().take(80).collect()),
+            request_id: Set(request_id.chars().take(80).collect()),
             occurred_at: Set(Utc::now()),
             ..Default::default()
         },
@@ -161,21 +172,10 @@ pub async fn count(state: &AppState, ctx: &RequestContext, filter: &Filter) -> R
 /// Records a change made by an operator command (run with the server's database
 /// credentials, so without a principal) in organization `org`.
 pub async fn record_operator<C: ConnectionTrait>(db: &C, org: Uuid, action: &str) -> Result<()> {
-    tenancy::insert(
-        db,
-        org,
-        audit_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            actor_kind: Set("OPERATOR".to_owned()),
-            actor_id: Set(None),
-            action: Set(action.chars().take(80).collect()),
-            target_type: Set(None),
-            target_id: Set(None),
-            request_id: Set(format!("cli-{}", Uuid::now_v7())),
-            occurred_at: Set(Utc::now()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(())
+    let entry = Entry {
+        action,
+        target: None,
+    };
+    let request_id = format!("cli-{}", Uuid::now_v7());
+    append(db, org, ("OPERATOR", None), entry, &request_id).await
 }

@@ -142,11 +142,6 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: Uuid, id: Uuid) -> Result<Opt
     }))
 }
 
-/// Events waiting in the outbox, across organizations.
-pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<u64> {
-    tenancy::outbox_depth(db).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
