@@ -102,7 +102,7 @@ impl Application {
             schema_index: SchemaIndex::from_sdl(&graphql::sdl()),
             limiter: Limiter::new(redis),
             persisted,
-            documents: Default::default(),
+            documents: crate::http::graphql::DocumentCache::new(config.hardening.compiled_reads),
             metrics: Metrics::default(),
             heatmaps: Default::default(),
             events,

@@ -43,6 +43,8 @@ pub struct Hardening {
     pub trust_forwarded_for: bool,
     /// A bearer token `/metrics` asks for; open when unset.
     pub metrics_token: Option<String>,
+    /// Answer directory-page queries from compiled plans (`graphql::compiled`).
+    pub compiled_reads: bool,
 }
 
 /// Login attempts are counted over this window.
@@ -151,6 +153,7 @@ impl Hardening {
             persisted_queries,
             trust_forwarded_for: boolean(get, "COLEAD_TRUST_X_FORWARDED_FOR", false)?,
             metrics_token: get("COLEAD_METRICS_TOKEN"),
+            compiled_reads: boolean(get, "COLEAD_COMPILED_READS", true)?,
         })
     }
 }

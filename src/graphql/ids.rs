@@ -95,6 +95,20 @@ pub fn encode(kind: Kind, id: Uuid) -> ID {
     ID(URL_SAFE_NO_PAD.encode(raw))
 }
 
+/// Writes the id of `kind` `id` as a JSON string. Base64url needs no escaping.
+pub fn write(kind: Kind, id: Uuid, out: &mut Vec<u8>) {
+    let mut raw = [0u8; 17];
+    raw[0] = kind as u8;
+    raw[1..].copy_from_slice(id.as_bytes());
+    let mut text = [0u8; 23];
+    out.push(b'"');
+    // 17 bytes are 23 characters unpadded, always.
+    if let Ok(n) = URL_SAFE_NO_PAD.encode_slice(raw, &mut text) {
+        out.extend_from_slice(&text[..n]);
+    }
+    out.push(b'"');
+}
+
 /// Decodes any global id into its kind and UUID.
 pub fn decode_any(id: &str) -> Result<(Kind, Uuid), Error> {
     let bad = || Error::BadUserInput(format!("'{}' is not a valid id", truncate(id)));
@@ -132,6 +146,15 @@ fn truncate(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_written_as_json_is_the_encoded_id() {
+        let uuid = Uuid::now_v7();
+        let mut out = Vec::new();
+        write(Kind::Team, uuid, &mut out);
+        let shown = encode(Kind::Team, uuid);
+        assert_eq!(out, serde_json::to_vec(shown.as_str()).unwrap());
+    }
 
     #[test]
     fn an_id_round_trips_with_its_kind() {

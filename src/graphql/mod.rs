@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod compiled;
 pub mod connection;
 pub mod cost;
 pub mod cycles;

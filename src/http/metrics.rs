@@ -97,6 +97,7 @@ pub struct Metrics {
     operations: Mutex<HashMap<String, Operation>>,
     rate_limited: AtomicU64,
     too_complex: AtomicU64,
+    compiled: AtomicU64,
     webhook_attempts: [AtomicU64; WebhookOutcome::ALL.len()],
 }
 
@@ -136,6 +137,16 @@ impl Metrics {
     /// Counts an operation refused by a query limit.
     pub fn too_complex(&self) {
         self.too_complex.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an operation answered from a compiled plan.
+    pub fn compiled_answer(&self) {
+        self.compiled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Operations answered from compiled plans so far.
+    pub fn compiled_answers(&self) -> u64 {
+        self.compiled.load(Ordering::Relaxed)
     }
 
     /// Counts a webhook delivery attempt by how it ended.
@@ -179,9 +190,10 @@ impl Metrics {
         }
         let _ = write!(
             out,
-            "# HELP colead_rate_limited_total Operations and login attempts refused by a rate limit.\n# TYPE colead_rate_limited_total counter\ncolead_rate_limited_total {}\n# HELP colead_query_too_complex_total Operations refused by a query limit.\n# TYPE colead_query_too_complex_total counter\ncolead_query_too_complex_total {}\n",
+            "# HELP colead_rate_limited_total Operations and login attempts refused by a rate limit.\n# TYPE colead_rate_limited_total counter\ncolead_rate_limited_total {}\n# HELP colead_query_too_complex_total Operations refused by a query limit.\n# TYPE colead_query_too_complex_total counter\ncolead_query_too_complex_total {}\n# HELP colead_graphql_compiled_total Operations answered from a compiled plan.\n# TYPE colead_graphql_compiled_total counter\ncolead_graphql_compiled_total {}\n",
             self.rate_limited.load(Ordering::Relaxed),
-            self.too_complex.load(Ordering::Relaxed)
+            self.too_complex.load(Ordering::Relaxed),
+            self.compiled.load(Ordering::Relaxed)
         );
         out.push_str("# HELP colead_webhook_attempts_total Webhook delivery attempts by outcome.\n# TYPE colead_webhook_attempts_total counter\n");
         for outcome in WebhookOutcome::ALL {

@@ -6,6 +6,7 @@ mod accounts;
 mod anonymity;
 mod asymmetric;
 mod cli;
+mod compiled;
 mod config;
 mod cycles;
 mod demo_data;

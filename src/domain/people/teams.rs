@@ -6,7 +6,8 @@ use chrono::Utc;
 use entity::{leader, team, team_member};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    EntityTrait, FromQueryResult, IntoActiveModel, JoinType, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -239,23 +240,49 @@ pub async fn get(state: &AppState, ctx: &RequestContext, id: Uuid) -> Result<Opt
     tenancy::find::<team::Entity, _>(&state.db, org, id).await
 }
 
-/// The teams of each of `leaders`, in two queries whatever their number.
+/// A membership read with its team.
+#[derive(FromQueryResult)]
+struct TeamOfLeader {
+    leader_id: Uuid,
+    id: Uuid,
+    organization_id: Uuid,
+    name: String,
+    description: Option<String>,
+    created_at: chrono::DateTime<Utc>,
+    updated_at: chrono::DateTime<Utc>,
+}
+
+/// The teams of each of `leaders`, as (leader, team) pairs, in one statement.
 pub async fn teams_of<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
     leaders: &[Uuid],
 ) -> Result<Vec<(Uuid, team::Model)>> {
-    let links = tenancy::select::<team_member::Entity>(org)
+    let membership = team::Entity::belongs_to(team_member::Entity)
+        .from(team::Column::Id)
+        .to(team_member::Column::TeamId)
+        .into();
+    let rows = tenancy::select::<team::Entity>(org)
+        .join(JoinType::InnerJoin, membership)
+        .filter(team_member::Column::OrganizationId.eq(org))
         .filter(team_member::Column::LeaderId.is_in(leaders.iter().copied()))
+        .column_as(team_member::Column::LeaderId, "leader_id")
+        .into_model::<TeamOfLeader>()
         .all(db)
         .await
-        .context("loading team memberships")?;
-    let team_ids: HashSet<Uuid> = links.iter().map(|l| l.team_id).collect();
-    let teams = tenancy::find_many::<team::Entity, _>(db, org, team_ids).await?;
-    let by_id: std::collections::HashMap<Uuid, team::Model> =
-        teams.into_iter().map(|t| (t.id, t)).collect();
-    Ok(links
+        .context("loading teams of leaders")?;
+    Ok(rows
         .into_iter()
-        .filter_map(|l| by_id.get(&l.team_id).map(|t| (l.leader_id, t.clone())))
+        .map(|r| {
+            let team = team::Model {
+                id: r.id,
+                organization_id: r.organization_id,
+                name: r.name,
+                description: r.description,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            };
+            (r.leader_id, team)
+        })
         .collect())
 }

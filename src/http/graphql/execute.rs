@@ -8,12 +8,14 @@ use actix_web::http::StatusCode;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Value};
 use serde_json::json;
+use tracing::Instrument;
 
 use super::request::{MediaType, Refusal, refuse};
 use super::{Executed, errors_only};
 use crate::auth::RequestContext;
 use crate::graphql::ColeadSchema;
 use crate::graphql::audit::RequestVariables;
+use crate::graphql::compiled;
 use crate::graphql::cost::{Shape, actual_cost};
 use crate::http::metrics::Outcome;
 use crate::ratelimit::{Bucket, Charge, ThrottleStatus};
@@ -39,14 +41,28 @@ impl Answer {
     }
 }
 
-/// An operation's response body: a refusal built here, or what the schema answered,
-/// serialized once straight from async-graphql's values (no detour through
-/// `serde_json::Value`, which would copy every string and map of the page).
-#[derive(serde::Serialize)]
-#[serde(untagged)]
+/// An operation's response body: a refusal built here, what the schema answered
+/// (serialized once straight from async-graphql's values, with no detour through
+/// `serde_json::Value`, which would copy every string and map of the page), or a
+/// compiled plan's JSON.
 pub(super) enum Body {
     Json(serde_json::Value),
     Graphql(Box<async_graphql::Response>),
+    Raw(Vec<u8>),
+}
+
+impl Body {
+    /// Appends the body's JSON to `out`.
+    pub(super) fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Body::Json(v) => serde_json::to_writer(out, v),
+            Body::Graphql(r) => serde_json::to_writer(out, r),
+            Body::Raw(bytes) => {
+                out.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// The buckets an operation is charged to: the principal's (or the client address's)
@@ -127,23 +143,34 @@ pub(super) async fn execute(
     }
     // The variables step aside while the parsed document borrows the request.
     let variables = std::mem::take(&mut request.variables);
-    let unparsed = (!state.documents.restore(&mut request)).then(|| request.query.clone());
-    let analyzed = match request.parsed_query() {
-        Ok(doc) => {
-            if let Some(text) = &unparsed {
-                state.documents.keep(text, doc);
+    let mut kept = state.documents.get(&request.query);
+    let restored = kept.is_some();
+    let analyze = |doc: &ExecutableDocument| {
+        (
+            operation_label(doc, operation_name.as_deref()),
+            operation_type(doc, operation_name.as_deref()),
+            state
+                .schema_index
+                .analyze(doc, operation_name.as_deref(), &variables),
+        )
+    };
+    let analyzed = if let Some(k) = &kept {
+        Ok(analyze(&k.doc))
+    } else {
+        let text = request.query.clone();
+        match request.parsed_query() {
+            Ok(doc) => {
+                kept = state.documents.keep(&text, doc);
+                Ok(analyze(doc))
             }
-            label = operation_label(doc, operation_name.as_deref());
-            Ok((
-                operation_type(doc, operation_name.as_deref()),
-                state
-                    .schema_index
-                    .analyze(doc, operation_name.as_deref(), &variables),
-            ))
+            Err(err) => Err(err),
         }
-        Err(err) => Err(err),
     };
     request.variables = variables;
+    let analyzed = analyzed.map(|(found, op_type, shape)| {
+        label = found;
+        (op_type, shape)
+    });
     let (op_type, shape) = match analyzed {
         Ok(found) => found,
         Err(err) => {
@@ -212,20 +239,67 @@ pub(super) async fn execute(
     } else {
         String::new()
     };
+    let deadline = state.config.hardening.request_timeout;
+    let timed_out = || {
+        json!({
+            "errors": [error("the request took too long and was cancelled", "TIMEOUT")],
+            "extensions": { "cost": cost_json(shape.cost, shape.cost, throttle) },
+        })
+    };
+    if let Some(plan) = kept
+        .as_ref()
+        .and_then(|k| k.plan(operation_name.as_deref()))
+    {
+        let span = tracing::info_span!("graphql.field", parent = "Query", field = "leaders");
+        let run = compiled::run(plan, state, &ctx, &request.variables).instrument(span);
+        match tokio::time::timeout(deadline, run).await {
+            Err(_) => {
+                observe(&label, Outcome::Timeout);
+                return Ok(Answer::new(StatusCode::GATEWAY_TIMEOUT, timed_out()));
+            }
+            Ok(Some(answer)) => {
+                observe(&label, Outcome::Ok);
+                metrics.compiled_answer();
+                if let Some(hash) = remember {
+                    state.persisted.remember(hash, &request.query);
+                }
+                let throttle = settle(state, &buckets, shape.cost, answer.objects, throttle).await;
+                let mut body = Vec::with_capacity(answer.data.len() + 192);
+                body.extend_from_slice(b"{\"data\":");
+                body.extend_from_slice(&answer.data);
+                body.extend_from_slice(b",\"extensions\":{\"cost\":");
+                serde_json::to_writer(&mut body, &cost_json(shape.cost, answer.objects, throttle))
+                    .map_err(|_| {
+                        refuse(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL",
+                            "writing the answer",
+                        )
+                    })?;
+                body.extend_from_slice(b"}}");
+                return Ok(Answer {
+                    status: StatusCode::OK,
+                    body: Body::Raw(body),
+                    unauthenticated: false,
+                    retry_after: None,
+                });
+            }
+            // Not covered after all: the general executor answers (and reports errors).
+            Ok(None) => {}
+        }
+    }
+    if let (true, Some(k)) = (restored, &kept) {
+        request.set_parsed_query(k.doc.clone());
+    }
     let executed = Executed::default();
     let mut request = crate::graphql::request_data(request, state, ctx).data(executed.clone());
     if op_type == Some(OperationType::Mutation) {
         let vars = RequestVariables(request.variables.clone());
         request = request.data(vars);
     }
-    let deadline = state.config.hardening.request_timeout;
     let Ok(response) = tokio::time::timeout(deadline, schema.execute(request)).await else {
         observe(&label, Outcome::Timeout);
-        let body = json!({
-            "errors": [error("the request took too long and was cancelled", "TIMEOUT")],
-            "extensions": { "cost": cost_json(shape.cost, shape.cost, throttle) },
-        });
-        return Ok(Answer::new(StatusCode::GATEWAY_TIMEOUT, body));
+        return Ok(Answer::new(StatusCode::GATEWAY_TIMEOUT, timed_out()));
     };
     if !executed.0.load(Ordering::Acquire) {
         observe(&label, Outcome::Rejected);
@@ -235,6 +309,9 @@ pub(super) async fn execute(
             request_error_status,
             errors_only(response.errors),
         ));
+    }
+    if let Some(k) = &kept {
+        k.accept();
     }
     let unauthenticated = response
         .errors
@@ -254,23 +331,7 @@ pub(super) async fn execute(
         state.persisted.remember(hash, &query_text);
     }
     let actual = actual_cost(&response.data, shape.mutation_fields);
-    let throttle = match throttle {
-        // Lists larger than assumed cost what they returned, beyond the estimate.
-        Some(mut t) if actual > shape.cost => {
-            let extra = actual - shape.cost;
-            state.limiter.debit(&buckets, extra).await;
-            t.currently_available -= extra as f64;
-            Some(t)
-        }
-        Some(mut t) if actual < shape.cost => {
-            let unused = shape.cost - actual;
-            state.limiter.refund(&buckets, unused).await;
-            t.currently_available =
-                (t.currently_available + unused as f64).min(t.maximum_available);
-            Some(t)
-        }
-        other => other,
-    };
+    let throttle = settle(state, &buckets, shape.cost, actual, throttle).await;
     if let Ok(cost) = Value::from_json(cost_json(shape.cost, actual, throttle)) {
         response.extensions.insert("cost".to_owned(), cost);
     }
@@ -280,6 +341,33 @@ pub(super) async fn execute(
         unauthenticated,
         retry_after,
     })
+}
+
+/// Settles the charge for what the operation returned: lists larger than assumed cost
+/// what they returned beyond the estimate, and an unused estimate is given back.
+async fn settle(
+    state: &AppState,
+    buckets: &[Bucket],
+    estimate: u64,
+    actual: u64,
+    throttle: Option<ThrottleStatus>,
+) -> Option<ThrottleStatus> {
+    match throttle {
+        Some(mut t) if actual > estimate => {
+            let extra = actual - estimate;
+            state.limiter.debit(buckets, extra).await;
+            t.currently_available -= extra as f64;
+            Some(t)
+        }
+        Some(mut t) if actual < estimate => {
+            let unused = estimate - actual;
+            state.limiter.refund(buckets, unused).await;
+            t.currently_available =
+                (t.currently_available + unused as f64).min(t.maximum_available);
+            Some(t)
+        }
+        other => other,
+    }
 }
 
 /// The refusal of an operation over one of the limits, or `None`.

@@ -50,6 +50,38 @@ fn respond(media: MediaType, status: StatusCode, body: &impl serde::Serialize) -
         .body(serde_json::to_vec(body).unwrap_or_default())
 }
 
+/// A response of one body, or of a batch's bodies as a JSON array.
+fn respond_bodies<'a>(
+    media: MediaType,
+    status: StatusCode,
+    bodies: impl Iterator<Item = &'a Body>,
+    batch: bool,
+) -> HttpResponse {
+    let mut out = Vec::new();
+    if batch {
+        out.push(b'[');
+    }
+    for (i, body) in bodies.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if let Err(e) = body.write(&mut out) {
+            tracing::error!(error = %e, "a response could not be serialized");
+            return respond(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &error_body("the response could not be written", "INTERNAL"),
+            );
+        }
+    }
+    if batch {
+        out.push(b']');
+    }
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, media.content_type()))
+        .body(out)
+}
+
 fn refusal_response(media: MediaType, r: Refusal) -> HttpResponse {
     let mut res = respond(media, r.status, &error_body(&r.message, r.code));
     if r.status == StatusCode::METHOD_NOT_ALLOWED {
@@ -144,13 +176,12 @@ async fn serve(
         mask_internal_errors(&mut r.body, &request_id);
     }
     let mut res = if batch {
-        let bodies: Vec<&Body> = results.iter().map(|r| &r.body).collect();
-        respond(media, StatusCode::OK, &bodies)
+        respond_bodies(media, StatusCode::OK, results.iter().map(|r| &r.body), true)
     } else {
         let r = results
             .pop()
             .ok_or_else(|| refuse(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "no operation"))?;
-        respond(media, r.status, &r.body)
+        respond_bodies(media, r.status, std::iter::once(&r.body), false)
     };
     // A batch answers 200 with each operation's own errors: some may have committed.
     if let (Some(secs), false) = (retry_after, batch) {
@@ -199,6 +230,8 @@ fn mask_internal_errors(body: &mut Body, id: &RequestId) {
                 }
             }
         }
+        // A compiled answer carries no errors.
+        Body::Raw(_) => {}
         Body::Json(json) => {
             let Some(errors) = json.get_mut("errors").and_then(|e| e.as_array_mut()) else {
                 return;

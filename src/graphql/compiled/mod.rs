@@ -1,0 +1,358 @@
+//! Compiled reads: the directory page answered without the general executor.
+//!
+//! The general executor resolves every field of a response through its own boxed
+//! future, builds a tree of values and serializes it; on a 50-leader page that is about
+//! 570 fields and most of the request's CPU. A document whose operation is a plain
+//! `leaders` connection (the directory page clients send again and again) is compiled,
+//! when it is first kept, into a plan: which fields, under which response keys, in
+//! which order. Once the general executor has accepted that document (validation is a
+//! property of the document), later requests with it run the plan: the same domain
+//! functions fetch the page and its managers and teams, and the answer is written as
+//! JSON straight from the rows.
+//!
+//! The plan covers the well-formed, permitted case only. Any argument value it does not
+//! read exactly as the schema would, a caller the directory would refuse or filter (a
+//! review token), and any failure at all send the request to the general executor,
+//! which gives the error. So errors always come from one place, and a compiled answer
+//! is the answer the general executor gives (a test holds both to that), with its fields
+//! in the order the operation selected them, as the GraphQL spec asks. (The general
+//! executor puts an object's fields in the order their futures finish, so a field that
+//! waits on a statement, such as `totalCount`, can come out of place.)
+
+mod run;
+
+pub use run::{Compiled, run};
+
+use std::collections::HashSet;
+
+use async_graphql::Name;
+use async_graphql::Positioned;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationType, Selection, SelectionSet,
+    VariableDefinition,
+};
+use async_graphql_value::Value;
+
+/// A field of a selection and the bytes that open it in the response (`"key":`).
+struct Entry<F> {
+    key: Box<[u8]>,
+    field: F,
+}
+
+enum ConnectionField {
+    Typename,
+    TotalCount,
+    PageInfo(Vec<Entry<PageInfoField>>),
+    Nodes(Vec<Entry<LeaderField>>),
+    Edges(Vec<Entry<EdgeField>>),
+}
+
+enum PageInfoField {
+    Typename,
+    HasPreviousPage,
+    HasNextPage,
+    StartCursor,
+    EndCursor,
+}
+
+enum EdgeField {
+    Typename,
+    Cursor,
+    Node(Vec<Entry<LeaderField>>),
+}
+
+enum LeaderField {
+    Typename,
+    Id,
+    Name,
+    Email,
+    Title,
+    Department,
+    Location,
+    ExternalId,
+    StartDate,
+    Status,
+    CreatedAt,
+    UpdatedAt,
+    /// The manager's own fields: scalars only.
+    Manager(Vec<Entry<LeaderField>>),
+    Teams(Vec<Entry<TeamField>>),
+}
+
+enum TeamField {
+    Typename,
+    Id,
+    Name,
+    Description,
+    CreatedAt,
+}
+
+/// A directory-page operation, compiled.
+pub struct Plan {
+    /// The name of the document's only operation.
+    operation: Option<Name>,
+    variables: Vec<VariableDefinition>,
+    /// `"leaders":`, or the alias.
+    root_key: Box<[u8]>,
+    arguments: Vec<(Name, Value)>,
+    connection: Vec<Entry<ConnectionField>>,
+    wants_managers: bool,
+    wants_teams: bool,
+}
+
+impl Plan {
+    /// Whether this plan is the operation a request with `operation_name` runs.
+    pub fn runs(&self, operation_name: Option<&str>) -> bool {
+        match operation_name {
+            None => true,
+            Some(name) => self.operation.as_deref() == Some(name),
+        }
+    }
+}
+
+/// The plan of `doc`, when its operation is one the plan covers.
+pub fn compile(doc: &ExecutableDocument) -> Option<Plan> {
+    if !doc.fragments.is_empty() {
+        return None;
+    }
+    let (operation, op) = match &doc.operations {
+        DocumentOperations::Single(op) => (None, op),
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            let (name, op) = ops.iter().next()?;
+            (Some(name.clone()), op)
+        }
+        DocumentOperations::Multiple(_) => return None,
+    };
+    let op = &op.node;
+    if op.ty != OperationType::Query || !op.directives.is_empty() {
+        return None;
+    }
+    if op
+        .variable_definitions
+        .iter()
+        .any(|v| !v.node.directives.is_empty())
+    {
+        return None;
+    }
+    let mut roots = fields(&op.selection_set)?;
+    if roots.len() != 1 {
+        return None;
+    }
+    let (root_key, root) = roots.pop()?;
+    if root.name.node != "leaders" {
+        return None;
+    }
+    let connection = selection(&root.selection_set, connection_field)?;
+    let leader_fields = connection.iter().flat_map(|e| match &e.field {
+        ConnectionField::Nodes(sel) => sel.iter().collect::<Vec<_>>(),
+        ConnectionField::Edges(edges) => edges
+            .iter()
+            .flat_map(|e| match &e.field {
+                EdgeField::Node(sel) => sel.iter().collect(),
+                _ => Vec::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    });
+    let (mut wants_managers, mut wants_teams) = (false, false);
+    for f in leader_fields {
+        wants_managers |= matches!(f.field, LeaderField::Manager(_));
+        wants_teams |= matches!(f.field, LeaderField::Teams(_));
+    }
+    Some(Plan {
+        operation,
+        variables: op
+            .variable_definitions
+            .iter()
+            .map(|v| v.node.clone())
+            .collect(),
+        root_key,
+        arguments: root
+            .arguments
+            .iter()
+            .map(|(n, v)| (n.node.clone(), v.node.clone()))
+            .collect(),
+        connection,
+        wants_managers,
+        wants_teams,
+    })
+}
+
+/// A field and the bytes that open it in the response.
+type Keyed<'a> = (Box<[u8]>, &'a Field);
+
+/// The fields of a selection set with their keys; `None` when it holds fragments,
+/// directives or a response key twice.
+fn fields(set: &Positioned<SelectionSet>) -> Option<Vec<Keyed<'_>>> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(set.node.items.len());
+    for item in &set.node.items {
+        let Selection::Field(field) = &item.node else {
+            return None;
+        };
+        let field = &field.node;
+        if !field.directives.is_empty() {
+            return None;
+        }
+        let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+        if !seen.insert(key) {
+            return None;
+        }
+        // A name is `[_A-Za-z][_0-9A-Za-z]*`: nothing in it needs escaping.
+        out.push((format!("\"{key}\":").into_bytes().into_boxed_slice(), field));
+    }
+    Some(out)
+}
+
+fn selection<F>(
+    set: &Positioned<SelectionSet>,
+    each: impl Fn(&Field) -> Option<F>,
+) -> Option<Vec<Entry<F>>> {
+    fields(set)?
+        .into_iter()
+        .map(|(key, f)| {
+            Some(Entry {
+                key,
+                field: each(f)?,
+            })
+        })
+        .collect()
+}
+
+/// A field without arguments or subfields: a scalar.
+fn scalar(f: &Field) -> bool {
+    f.arguments.is_empty() && f.selection_set.node.items.is_empty()
+}
+
+fn connection_field(f: &Field) -> Option<ConnectionField> {
+    if !f.arguments.is_empty() {
+        return None;
+    }
+    Some(match f.name.node.as_str() {
+        "__typename" if scalar(f) => ConnectionField::Typename,
+        "totalCount" if scalar(f) => ConnectionField::TotalCount,
+        "pageInfo" => ConnectionField::PageInfo(selection(&f.selection_set, page_info_field)?),
+        "nodes" => ConnectionField::Nodes(selection(&f.selection_set, leader_field)?),
+        "edges" => ConnectionField::Edges(selection(&f.selection_set, edge_field)?),
+        _ => return None,
+    })
+}
+
+fn page_info_field(f: &Field) -> Option<PageInfoField> {
+    if !scalar(f) {
+        return None;
+    }
+    Some(match f.name.node.as_str() {
+        "__typename" => PageInfoField::Typename,
+        "hasPreviousPage" => PageInfoField::HasPreviousPage,
+        "hasNextPage" => PageInfoField::HasNextPage,
+        "startCursor" => PageInfoField::StartCursor,
+        "endCursor" => PageInfoField::EndCursor,
+        _ => return None,
+    })
+}
+
+fn edge_field(f: &Field) -> Option<EdgeField> {
+    if !f.arguments.is_empty() {
+        return None;
+    }
+    Some(match f.name.node.as_str() {
+        "__typename" if scalar(f) => EdgeField::Typename,
+        "cursor" if scalar(f) => EdgeField::Cursor,
+        "node" => EdgeField::Node(selection(&f.selection_set, leader_field)?),
+        _ => return None,
+    })
+}
+
+fn leader_scalar(f: &Field) -> Option<LeaderField> {
+    if !scalar(f) {
+        return None;
+    }
+    Some(match f.name.node.as_str() {
+        "__typename" => LeaderField::Typename,
+        "id" => LeaderField::Id,
+        "name" => LeaderField::Name,
+        "email" => LeaderField::Email,
+        "title" => LeaderField::Title,
+        "department" => LeaderField::Department,
+        "location" => LeaderField::Location,
+        "externalId" => LeaderField::ExternalId,
+        "startDate" => LeaderField::StartDate,
+        "status" => LeaderField::Status,
+        "createdAt" => LeaderField::CreatedAt,
+        "updatedAt" => LeaderField::UpdatedAt,
+        _ => return None,
+    })
+}
+
+fn leader_field(f: &Field) -> Option<LeaderField> {
+    match f.name.node.as_str() {
+        "manager" if f.arguments.is_empty() => Some(LeaderField::Manager(selection(
+            &f.selection_set,
+            leader_scalar,
+        )?)),
+        "teams" if f.arguments.is_empty() => {
+            Some(LeaderField::Teams(selection(&f.selection_set, team_field)?))
+        }
+        _ => leader_scalar(f),
+    }
+}
+
+fn team_field(f: &Field) -> Option<TeamField> {
+    if !scalar(f) {
+        return None;
+    }
+    Some(match f.name.node.as_str() {
+        "__typename" => TeamField::Typename,
+        "id" => TeamField::Id,
+        "name" => TeamField::Name,
+        "description" => TeamField::Description,
+        "createdAt" => TeamField::CreatedAt,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(q: &str) -> Option<Plan> {
+        compile(&async_graphql::parser::parse_query(q).unwrap())
+    }
+
+    #[test]
+    fn the_directory_page_compiles() {
+        let p = plan(
+            "query D($after: String) { people: leaders(first: 50, after: $after) { nodes { id name \
+             manager { id name } teams { id name } } pageInfo { hasNextPage endCursor } } }",
+        )
+        .unwrap();
+        assert_eq!(&*p.root_key, b"\"people\":");
+        assert!(p.wants_managers && p.wants_teams);
+        assert!(p.runs(None) && p.runs(Some("D")) && !p.runs(Some("E")));
+        let p = plan("{ leaders { edges { cursor node { id } } totalCount } }").unwrap();
+        assert!(!p.wants_managers && !p.wants_teams);
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_general_executor() {
+        for q in [
+            "{ leaders { nodes { id } } teams { nodes { id } } }",
+            "{ leaders { nodes { id @include(if: true) } } }",
+            "{ leaders { nodes { ... on Leader { id } } } }",
+            "{ leaders { nodes { ...F } } } fragment F on Leader { id }",
+            "{ leaders { nodes { id id } } }",
+            "{ leaders { nodes { a: id a: name } } }",
+            "{ leaders { nodes { manager { manager { id } } } } }",
+            "{ leaders { nodes { manager { teams { id } } } } }",
+            "{ leaders { nodes { assessments { id } } } }",
+            "{ leaders { nodes { directReports { totalCount } } } }",
+            "mutation { leaders { nodes { id } } }",
+            "query A { leaders { nodes { id } } } query B { leaders { nodes { id } } }",
+            "query @x { leaders { nodes { id } } }",
+            "{ __typename }",
+        ] {
+            assert!(plan(q).is_none(), "{q}");
+        }
+    }
+}
