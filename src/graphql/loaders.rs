@@ -233,12 +233,16 @@ impl Loader<Uuid> for AssessmentsOfLeaderLoader {
         &self,
         keys: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<assessment::Model>>, LoadError> {
-        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        use sea_orm::{QueryFilter, QueryOrder};
         let Some(org) = self.0.org else {
             return Ok(HashMap::new());
         };
         let rows = tenancy::select::<assessment::Entity>(org)
-            .filter(assessment::Column::SubjectId.is_in(keys.iter().copied()))
+            .filter(tenancy::id_in(
+                sea_orm::ConnectionTrait::get_database_backend(&self.0.db),
+                assessment::Column::SubjectId,
+                keys.to_vec(),
+            ))
             .order_by_asc(assessment::Column::Id)
             .all(&self.0.db)
             .await
@@ -282,12 +286,16 @@ macro_rules! children_loader {
                 &self,
                 keys: &[Uuid],
             ) -> Result<HashMap<Uuid, Vec<$module::Model>>, LoadError> {
-                use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+                use sea_orm::{QueryFilter, QueryOrder};
                 let Some(org) = self.0.org else {
                     return Ok(HashMap::new());
                 };
                 let rows = tenancy::select::<$module::Entity>(org)
-                    .filter($module::Column::$parent.is_in(keys.iter().copied()))
+                    .filter(tenancy::id_in(
+                        sea_orm::ConnectionTrait::get_database_backend(&self.0.db),
+                        $module::Column::$parent,
+                        keys.to_vec(),
+                    ))
                     .order_by_asc($module::Column::Id)
                     .all(&self.0.db)
                     .await

@@ -190,16 +190,13 @@ pub async fn for_assessment(
         return Ok(None);
     };
     let org = p.organization_id;
-    let Some(cycle) =
-        tenancy::find::<assessment_cycle::Entity, _>(&state.db, org, a.cycle_id).await?
-    else {
-        return Ok(None);
-    };
-    let Some(subject) = tenancy::find::<leader::Entity, _>(&state.db, org, a.subject_id).await?
-    else {
-        return Ok(None);
-    };
-    let Some(settings) = tenancy::organization(&state.db, org).await? else {
+    // Three independent reads, sent together: one round trip of latency, not three.
+    let (cycle, subject, settings) = tokio::try_join!(
+        tenancy::find::<assessment_cycle::Entity, _>(&state.db, org, a.cycle_id),
+        tenancy::find::<leader::Entity, _>(&state.db, org, a.subject_id),
+        tenancy::organization(&state.db, org),
+    )?;
+    let (Some(cycle), Some(subject), Some(settings)) = (cycle, subject, settings) else {
         return Ok(None);
     };
     if !results::may_view(rctx, &cycle, &subject, &settings) {

@@ -28,9 +28,11 @@ use entity::{
     plan_activity, plan_supporter, rating, refresh_token, result_aggregate, review, team,
     team_member, webhook_delivery, webhook_endpoint,
 };
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, IntoActiveModel,
-    ModelTrait, QueryFilter, Select, UpdateMany, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DeleteMany, EntityTrait,
+    IntoActiveModel, ModelTrait, QueryFilter, Select, UpdateMany, Value,
 };
 use uuid::Uuid;
 
@@ -151,8 +153,13 @@ pub async fn find_many_visible<E: SharedEntity, C: ConnectionTrait>(
     org: Uuid,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<E::Model>> {
+    let ids = id_in(
+        db.get_database_backend(),
+        E::id_column(),
+        ids.into_iter().collect(),
+    );
     select_visible::<E>(org)
-        .filter(E::id_column().is_in(ids))
+        .filter(ids)
         .all(db)
         .await
         .with_context(|| format!("loading {}s", E::NAME))
@@ -182,11 +189,27 @@ pub async fn find_many<E: TenantEntity, C: ConnectionTrait>(
     org: Uuid,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<E::Model>> {
+    let ids = id_in(
+        db.get_database_backend(),
+        E::id_column(),
+        ids.into_iter().collect(),
+    );
     select::<E>(org)
-        .filter(E::id_column().is_in(ids))
+        .filter(ids)
         .all(db)
         .await
         .with_context(|| format!("loading {}s", E::NAME))
+}
+
+/// `column IN (ids)`. On PostgreSQL it is `column = ANY($n)` with one array parameter,
+/// so the statement's text is the same whatever the number of ids and PostgreSQL keeps
+/// one plan for it (a list of n parameters is a new statement, planned again, for each
+/// n); SQLite has no arrays.
+pub fn id_in<C: ColumnTrait>(backend: DbBackend, column: C, ids: Vec<Uuid>) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::col(column).eq(PgFunc::any(Expr::val(ids))),
+        _ => column.is_in(ids),
+    }
 }
 
 /// Leaders of `org` by id, decoded by position (see [`LeaderRow`]).
@@ -195,8 +218,13 @@ pub async fn leaders_by_id<C: ConnectionTrait>(
     org: Uuid,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<leader::Model>> {
+    let ids = id_in(
+        db.get_database_backend(),
+        leader::Column::Id,
+        ids.into_iter().collect(),
+    );
     let rows = select::<leader::Entity>(org)
-        .filter(leader::Column::Id.is_in(ids))
+        .filter(ids)
         .into_model::<LeaderRow>()
         .all(db)
         .await

@@ -318,7 +318,11 @@ pub async fn behaviors_of<C: ConnectionTrait>(
     frameworks: &[Uuid],
 ) -> Result<Vec<behavior::Model>> {
     tenancy::select_visible::<behavior::Entity>(org)
-        .filter(behavior::Column::FrameworkId.is_in(frameworks.iter().copied()))
+        .filter(tenancy::id_in(
+            db.get_database_backend(),
+            behavior::Column::FrameworkId,
+            frameworks.to_vec(),
+        ))
         .order_by_asc(behavior::Column::Position)
         .order_by_asc(behavior::Column::Id)
         .all(db)
@@ -333,7 +337,11 @@ pub async fn indicators_of<C: ConnectionTrait>(
     behaviors: &[Uuid],
 ) -> Result<Vec<indicator::Model>> {
     tenancy::select_visible::<indicator::Entity>(org)
-        .filter(indicator::Column::BehaviorId.is_in(behaviors.iter().copied()))
+        .filter(tenancy::id_in(
+            db.get_database_backend(),
+            indicator::Column::BehaviorId,
+            behaviors.to_vec(),
+        ))
         .order_by_asc(indicator::Column::Position)
         .order_by_asc(indicator::Column::Id)
         .all(db)

@@ -265,7 +265,11 @@ pub async fn teams_of<C: ConnectionTrait>(
     let rows = tenancy::select::<team::Entity>(org)
         .join(JoinType::InnerJoin, membership)
         .filter(team_member::Column::OrganizationId.eq(org))
-        .filter(team_member::Column::LeaderId.is_in(leaders.iter().copied()))
+        .filter(tenancy::id_in(
+            db.get_database_backend(),
+            team_member::Column::LeaderId,
+            leaders.to_vec(),
+        ))
         .column_as(team_member::Column::LeaderId, "leader_id")
         .into_model::<TeamOfLeader>()
         .all(db)
