@@ -93,19 +93,9 @@ impl Loader<Uuid> for TeamsOfLeaderLoader {
         let Some(org) = self.0.org else {
             return Ok(HashMap::new());
         };
-        // Every key gets an entry, so leaders without teams are cached as such too.
-        let mut out: HashMap<Uuid, Vec<team::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (leader, team) in people::teams::teams_of(&self.0.db, org, keys)
+        people::teams::teams_by_leader(&self.0.db, org, keys)
             .await
-            .map_err(fail)?
-        {
-            out.entry(leader).or_default().push(team);
-        }
-        for teams in out.values_mut() {
-            teams.sort_by_key(|t| t.id);
-        }
-        Ok(out)
+            .map_err(fail)
     }
 }
 

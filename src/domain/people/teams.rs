@@ -1,6 +1,6 @@
 //! Teams: networks of leaders across the hierarchy (many to many).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{leader, team, team_member};
@@ -252,8 +252,29 @@ struct TeamOfLeader {
     updated_at: chrono::DateTime<Utc>,
 }
 
-/// The teams of each of `leaders`, as (leader, team) pairs, in one statement.
-pub async fn teams_of<C: ConnectionTrait>(
+/// The teams of each of `leaders`, ordered by id, in one statement. Every leader gets
+/// an entry, so leaders without teams are known as such too.
+pub async fn teams_by_leader<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    leaders: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<team::Model>>> {
+    let mut out: HashMap<Uuid, Vec<team::Model>> =
+        leaders.iter().map(|k| (*k, Vec::new())).collect();
+    if leaders.is_empty() {
+        return Ok(out);
+    }
+    for (leader, team) in teams_of(db, org, leaders).await? {
+        out.entry(leader).or_default().push(team);
+    }
+    for teams in out.values_mut() {
+        teams.sort_by_key(|t| t.id);
+    }
+    Ok(out)
+}
+
+/// The teams of each of `leaders`, as (leader, team) pairs.
+async fn teams_of<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
     leaders: &[Uuid],

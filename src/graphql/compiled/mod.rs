@@ -19,7 +19,9 @@
 //! executor puts an object's fields in the order their futures finish, so a field that
 //! waits on a statement, such as `totalCount`, can come out of place.)
 
+mod arguments;
 mod run;
+mod write;
 
 pub use run::{Compiled, run};
 
@@ -98,6 +100,7 @@ pub struct Plan {
     connection: Vec<Entry<ConnectionField>>,
     wants_managers: bool,
     wants_teams: bool,
+    wants_count: bool,
 }
 
 impl Plan {
@@ -159,6 +162,9 @@ pub fn compile(doc: &ExecutableDocument) -> Option<Plan> {
         wants_managers |= matches!(f.field, LeaderField::Manager(_));
         wants_teams |= matches!(f.field, LeaderField::Teams(_));
     }
+    let wants_count = connection
+        .iter()
+        .any(|e| matches!(e.field, ConnectionField::TotalCount));
     Some(Plan {
         operation,
         variables: op
@@ -175,6 +181,7 @@ pub fn compile(doc: &ExecutableDocument) -> Option<Plan> {
         connection,
         wants_managers,
         wants_teams,
+        wants_count,
     })
 }
 

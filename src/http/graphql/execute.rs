@@ -10,15 +10,16 @@ use async_graphql::{ServerError, Value};
 use serde_json::json;
 use tracing::Instrument;
 
+use super::charge::{budgets, cost_json, settle, too_complex};
 use super::request::{MediaType, Refusal, refuse};
 use super::{Executed, errors_only};
 use crate::auth::RequestContext;
 use crate::graphql::ColeadSchema;
 use crate::graphql::audit::RequestVariables;
 use crate::graphql::compiled;
-use crate::graphql::cost::{Shape, actual_cost};
+use crate::graphql::cost::actual_cost;
 use crate::http::metrics::Outcome;
-use crate::ratelimit::{Bucket, Charge, ThrottleStatus};
+use crate::ratelimit::Charge;
 use crate::startup::AppState;
 
 /// One operation's answer, before it joins the HTTP response.
@@ -63,42 +64,6 @@ impl Body {
             }
         }
     }
-}
-
-/// The buckets an operation is charged to: the principal's (or the client address's)
-/// and the organization's.
-fn budgets(state: &AppState, ctx: &RequestContext) -> Vec<Bucket> {
-    let Some(rates) = state.config.hardening.cost_budgets else {
-        return Vec::new();
-    };
-    match ctx.principal.as_deref() {
-        Some(p) => vec![
-            Bucket {
-                key: format!("cost:principal:{}", p.id),
-                rate: rates.principal,
-            },
-            Bucket {
-                key: format!("cost:org:{}", p.organization_id),
-                rate: rates.organization,
-            },
-        ],
-        None => vec![Bucket {
-            key: format!("cost:ip:{}", crate::ratelimit::address_key(ctx.client_ip)),
-            rate: rates.principal,
-        }],
-    }
-}
-
-fn cost_json(requested: u64, actual: u64, throttle: Option<ThrottleStatus>) -> serde_json::Value {
-    json!({
-        "requestedQueryCost": requested,
-        "actualQueryCost": actual,
-        "throttleStatus": throttle.map(|t| json!({
-            "maximumAvailable": t.maximum_available.floor() as u64,
-            "currentlyAvailable": t.currently_available.max(0.0).floor() as u64,
-            "restoreRate": t.restore_rate.floor() as u64,
-        })),
-    })
 }
 
 pub(super) fn error(message: &str, code: &str) -> serde_json::Value {
@@ -341,63 +306,6 @@ pub(super) async fn execute(
         unauthenticated,
         retry_after,
     })
-}
-
-/// Settles the charge for what the operation returned: lists larger than assumed cost
-/// what they returned beyond the estimate, and an unused estimate is given back.
-async fn settle(
-    state: &AppState,
-    buckets: &[Bucket],
-    estimate: u64,
-    actual: u64,
-    throttle: Option<ThrottleStatus>,
-) -> Option<ThrottleStatus> {
-    match throttle {
-        Some(mut t) if actual > estimate => {
-            let extra = actual - estimate;
-            state.limiter.debit(buckets, extra).await;
-            t.currently_available -= extra as f64;
-            Some(t)
-        }
-        Some(mut t) if actual < estimate => {
-            let unused = estimate - actual;
-            state.limiter.refund(buckets, unused).await;
-            t.currently_available =
-                (t.currently_available + unused as f64).min(t.maximum_available);
-            Some(t)
-        }
-        other => other,
-    }
-}
-
-/// The refusal of an operation over one of the limits, or `None`.
-fn too_complex(state: &AppState, shape: &Shape) -> Option<serde_json::Value> {
-    let (what, value, max) = shape.exceeded(&state.config.hardening.limits)?;
-    state.metrics.too_complex();
-    let shown = if value == u64::MAX {
-        "too large to count".to_owned()
-    } else {
-        value.to_string()
-    };
-    let mut err = error(
-        &format!("the operation's {what} is {shown}, above the limit of {max}"),
-        "QUERY_TOO_COMPLEX",
-    );
-    err["extensions"]["limit"] = json!(what);
-    err["extensions"]["value"] = json!(value);
-    err["extensions"]["maximum"] = json!(max);
-    Some(json!({
-        "errors": [err],
-        "extensions": {
-            "cost": cost_json(shape.cost, 0, None),
-            "limits": {
-                "depth": shape.depth,
-                "aliases": shape.aliases,
-                "rootFields": shape.root_fields,
-                "directives": shape.directives,
-            },
-        },
-    }))
 }
 
 pub(super) fn code_of(e: &ServerError) -> Option<&str> {

@@ -3,6 +3,7 @@
 //! accepts `application/graphql-response+json`), 405 for a mutation over GET, 413 above
 //! the body limit, and UTF-8 JSON always.
 
+mod charge;
 mod documents;
 mod execute;
 mod persisted;
