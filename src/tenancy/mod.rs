@@ -15,7 +15,7 @@ pub mod webhook_fanout;
 pub mod webhook_queue;
 
 pub use global::*;
-pub use rows::LeaderRow;
+pub use rows::{DirectoryRow, LeaderRow, MANAGER_PREFIX, TEAMS_COLUMN};
 
 pub use sql::{
     HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, notify, reporting_lines,

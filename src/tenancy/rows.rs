@@ -52,30 +52,93 @@ impl FromQueryResult for LeaderRow {
 }
 
 fn has_columns(row: &PgRow, names: &[&str]) -> bool {
+    has_columns_at(row, 0, "", names)
+}
+
+/// Whether the row's columns from `at` on are `names`, each with `prefix`.
+fn has_columns_at(row: &PgRow, at: usize, prefix: &str, names: &[&str]) -> bool {
     let columns = row.columns();
-    columns.len() >= names.len() && names.iter().zip(columns).all(|(n, c)| c.name() == *n)
+    columns.len() >= at + names.len()
+        && names
+            .iter()
+            .zip(&columns[at..])
+            .all(|(n, c)| c.name().strip_prefix(prefix).is_some_and(|rest| rest == *n))
 }
 
 fn decode_leader(row: &PgRow) -> Result<leader::Model, DbErr> {
+    decode_leader_at(row, 0)
+}
+
+/// The leader in the 15 columns from `at` on (whose names were checked).
+fn decode_leader_at(row: &PgRow, at: usize) -> Result<leader::Model, DbErr> {
     // The names and their order were checked, and sea-orm's own (checked) decoding of
     // these types works on these columns, so the unchecked decoding reads the same.
     let err = |e: sea_orm::sqlx::Error| DbErr::Type(e.to_string());
-    let status: String = row.try_get_unchecked(10).map_err(err)?;
+    let status: String = row.try_get_unchecked(at + 10).map_err(err)?;
     Ok(leader::Model {
-        id: row.try_get_unchecked(0).map_err(err)?,
-        organization_id: row.try_get_unchecked(1).map_err(err)?,
-        name: row.try_get_unchecked(2).map_err(err)?,
-        email: row.try_get_unchecked(3).map_err(err)?,
-        title: row.try_get_unchecked(4).map_err(err)?,
-        department: row.try_get_unchecked(5).map_err(err)?,
-        location: row.try_get_unchecked(6).map_err(err)?,
-        external_id: row.try_get_unchecked(7).map_err(err)?,
-        manager_id: row.try_get_unchecked(8).map_err(err)?,
-        start_date: row.try_get_unchecked(9).map_err(err)?,
+        id: row.try_get_unchecked(at).map_err(err)?,
+        organization_id: row.try_get_unchecked(at + 1).map_err(err)?,
+        name: row.try_get_unchecked(at + 2).map_err(err)?,
+        email: row.try_get_unchecked(at + 3).map_err(err)?,
+        title: row.try_get_unchecked(at + 4).map_err(err)?,
+        department: row.try_get_unchecked(at + 5).map_err(err)?,
+        location: row.try_get_unchecked(at + 6).map_err(err)?,
+        external_id: row.try_get_unchecked(at + 7).map_err(err)?,
+        manager_id: row.try_get_unchecked(at + 8).map_err(err)?,
+        start_date: row.try_get_unchecked(at + 9).map_err(err)?,
         status: LeaderStatus::try_from_value(&status).map_err(|e| DbErr::Type(e.to_string()))?,
-        user_name: row.try_get_unchecked(11).map_err(err)?,
-        employee_number: row.try_get_unchecked(12).map_err(err)?,
-        created_at: row.try_get_unchecked(13).map_err(err)?,
-        updated_at: row.try_get_unchecked(14).map_err(err)?,
+        user_name: row.try_get_unchecked(at + 11).map_err(err)?,
+        employee_number: row.try_get_unchecked(at + 12).map_err(err)?,
+        created_at: row.try_get_unchecked(at + 13).map_err(err)?,
+        updated_at: row.try_get_unchecked(at + 14).map_err(err)?,
     })
+}
+
+/// The prefix of a joined manager's columns in a [`DirectoryRow`].
+pub const MANAGER_PREFIX: &str = "mgr_";
+/// The column of a [`DirectoryRow`]'s teams, as JSON (PostgreSQL).
+pub const TEAMS_COLUMN: &str = "teams_json";
+
+/// A directory row: the leader's columns, then (when joined) the manager's columns,
+/// each named with [`MANAGER_PREFIX`], then (when read) [`TEAMS_COLUMN`].
+pub struct DirectoryRow {
+    pub leader: leader::Model,
+    /// `None` when the manager was not joined, `Some(None)` when there is none.
+    pub manager: Option<Option<leader::Model>>,
+    pub teams_json: Option<String>,
+}
+
+impl FromQueryResult for DirectoryRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        let leader = LeaderRow::from_query_result(res, pre)?.0;
+        let at = LEADER_COLUMNS.len();
+        let manager = match res.try_as_pg_row() {
+            Some(row) if has_columns_at(row, at, MANAGER_PREFIX, &LEADER_COLUMNS) => {
+                let id: Option<uuid::Uuid> =
+                    row.try_get(at).map_err(|e| DbErr::Type(e.to_string()))?;
+                Some(match id {
+                    Some(_) => Some(decode_leader_at(row, at)?),
+                    None => None,
+                })
+            }
+            Some(_) => None,
+            None => {
+                let prefix = format!("{pre}{MANAGER_PREFIX}");
+                match res.try_get::<Option<uuid::Uuid>>(&prefix, "id") {
+                    Ok(Some(_)) => Some(Some(leader::Model::from_query_result(res, &prefix)?)),
+                    Ok(None) => Some(None),
+                    Err(_) => None,
+                }
+            }
+        };
+        let teams_json = res
+            .try_get::<Option<String>>(pre, TEAMS_COLUMN)
+            .ok()
+            .flatten();
+        Ok(Self {
+            leader,
+            manager,
+            teams_json,
+        })
+    }
 }

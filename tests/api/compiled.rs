@@ -55,12 +55,18 @@ async fn directory(app: &TestApp, token: &str) -> (Vec<String>, String, String) 
             .await,
     );
     let mut teams = Vec::new();
-    for name in ["Guild", "Tigers"] {
+    // A plain team without a description, and one whose name and description need
+    // escaping (PostgreSQL reads teams beside the page as JSON).
+    let made = [
+        ("Guild", None),
+        ("Tigers \"Ü\" \\ 🐯\n東", Some("Roars\tat \"dawn\"\u{1}")),
+    ];
+    for (name, description) in made {
         let t = app
             .ok(
                 Some(token),
-                "mutation($n: String!) { createTeam(input: { name: $n }) { team { id } } }",
-                json!({ "n": name }),
+                "mutation($n: String!, $d: String) { createTeam(input: { name: $n, description: $d }) { team { id } } }",
+                json!({ "n": name, "d": description }),
             )
             .await;
         teams.push(t["createTeam"]["team"]["id"].as_str().unwrap().to_owned());
@@ -224,7 +230,15 @@ async fn a_compiled_answer_is_the_general_executors_answer() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(teams.len(), 2);
+    // Sorted by id: Guild was made first.
+    assert_eq!(teams, ["Guild", "Tigers \"Ü\" \\ 🐯\n東"]);
+    let tigers = ann["node"]["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Tigers \"Ü\" \\ 🐯\n東")
+        .unwrap();
+    assert_eq!(tigers["description"], "Roars\tat \"dawn\"\u{1}");
     assert_eq!(v["data"]["people"]["totalCount"], 9);
 }
 

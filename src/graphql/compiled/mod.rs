@@ -6,9 +6,9 @@
 //! `leaders` connection (the directory page clients send again and again) is compiled,
 //! when it is first kept, into a plan: which fields, under which response keys, in
 //! which order. Once the general executor has accepted that document (validation is a
-//! property of the document), later requests with it run the plan: the same domain
-//! functions fetch the page and its managers and teams, and the answer is written as
-//! JSON straight from the rows.
+//! property of the document), later requests with it run the plan: one statement (on PostgreSQL) reads the page
+//! with its managers joined and its teams aggregated beside each row, and the answer
+//! is written as JSON straight from the rows.
 //!
 //! The plan covers the well-formed, permitted case only. Any argument value it does not
 //! read exactly as the schema would, a caller the directory would refuse or filter (a
