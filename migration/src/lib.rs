@@ -11,6 +11,7 @@ mod m20261129_000005_create_plans;
 mod m20261129_000006_create_audit_events;
 mod m20261130_000007_create_webhooks;
 mod m20261130_000009_add_leader_scim_fields;
+mod m20261130_000010_persist_heatmaps;
 mod schema_helpers;
 pub mod seed_collaborative_leadership;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_audit_events::Migration),
             Box::new(m20261130_000007_create_webhooks::Migration),
             Box::new(m20261130_000009_add_leader_scim_fields::Migration),
+            Box::new(m20261130_000010_persist_heatmaps::Migration),
         ]
     }
 }

@@ -63,8 +63,10 @@ pub async fn populate(
         teams: org_chart.teams,
         ..Counts::default()
     };
+    let mut cycles = Vec::new();
     for c in 0..scale.cycles {
         let written = reviews::generate(&txn, org, &org_chart, c, scale.cycles, &mut rng).await?;
+        cycles.push(written.cycle_id);
         counts.cycles += 1;
         counts.reviews += written.reviews;
         counts.ratings += written.ratings;
@@ -78,6 +80,10 @@ pub async fn populate(
         db.execute_unprepared("ANALYZE")
             .await
             .context("analyzing the demo data")?;
+    }
+    // The released cycles' heatmaps, as closing them would have computed.
+    for cycle in cycles {
+        crate::domain::insights::keep_all(db, org, cycle).await?;
     }
     Ok((counts, started.elapsed()))
 }

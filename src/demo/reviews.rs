@@ -36,6 +36,7 @@ const COMMENTS: &[&str] = &[
 
 #[derive(Default)]
 pub(super) struct Written {
+    pub cycle_id: Uuid,
     pub reviews: usize,
     pub ratings: usize,
     pub comments: usize,
@@ -148,7 +149,10 @@ pub(super) async fn generate<C: ConnectionTrait>(
     }
     batch.flush(db).await?;
 
-    let mut written = Written::default();
+    let mut written = Written {
+        cycle_id,
+        ..Written::default()
+    };
     let mut reviews = Batch::<review::ActiveModel>::new(11);
     let mut ratings = Batch::<rating::ActiveModel>::new(5);
     let mut comments = Batch::<comment::ActiveModel>::new(6);

@@ -39,16 +39,19 @@ pub struct Heatmap {
     pub rows: Vec<Row>,
 }
 
-/// How long a heatmap's sums are kept.
-pub const HEATMAP_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long this process keeps a heatmap's sums in memory (to bound its memory; the
+/// sums are correct for as long as the people version they carry is current).
+pub const HEATMAP_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 type SumsKey = (Uuid, Uuid, HeatmapKey);
-type Kept = (std::time::Instant, Arc<Vec<HeatmapSums>>);
+/// When kept, at which people version, and the sums.
+type Kept = (std::time::Instant, i64, Arc<Vec<HeatmapSums>>);
 
-/// Heatmap sums of closed cycles, kept for a short while. A closed cycle's reviews can no
-/// longer change, so only people moving between departments, managers and teams make the
-/// sums stale: such changes forget the organization's entries in this process, and other
-/// instances see them within [`HEATMAP_TTL`].
+/// Heatmap sums of closed cycles. A closed cycle's reviews can no longer change, so only
+/// people moving between departments, managers and teams change its sums; database
+/// triggers then bump the organization's people version (`tenancy::people_version`).
+/// Sums are kept in the database (`heatmap_snapshots`) and here, each with the version
+/// they were computed at, and used only while that version is current.
 #[derive(Default)]
 pub struct HeatmapCache {
     entries: std::sync::Mutex<HashMap<SumsKey, Kept>>,
@@ -58,25 +61,79 @@ pub struct HeatmapCache {
 }
 
 impl HeatmapCache {
-    fn get(&self, key: &SumsKey) -> Option<Arc<Vec<HeatmapSums>>> {
+    fn get(&self, key: &SumsKey, version: i64) -> Option<Arc<Vec<HeatmapSums>>> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(key)
-            .filter(|(at, _)| at.elapsed() < HEATMAP_TTL)
-            .map(|(_, sums)| sums.clone())
+            .filter(|(at, v, _)| *v == version && at.elapsed() < HEATMAP_TTL)
+            .map(|(_, _, sums)| sums.clone())
     }
 
-    fn put(&self, key: SumsKey, sums: Arc<Vec<HeatmapSums>>) {
+    fn put(&self, key: SumsKey, version: i64, sums: Arc<Vec<HeatmapSums>>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|_, (at, _)| at.elapsed() < HEATMAP_TTL);
-        entries.insert(key, (std::time::Instant::now(), sums));
+        entries.retain(|_, (at, _, _)| at.elapsed() < HEATMAP_TTL);
+        entries.insert(key, (std::time::Instant::now(), version, sums));
     }
+}
 
-    /// Forgets the organization's heatmaps (people moved).
-    pub fn forget(&self, org: Uuid) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|k, _| k.0 != org);
+/// Computes a cycle's heatmap sums and keeps them in the database, stamped with the
+/// people version read before them (so a move committed meanwhile leaves them stale).
+pub async fn compute_and_keep<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    cycle_id: Uuid,
+    key: HeatmapKey,
+) -> Result<(i64, Vec<HeatmapSums>)> {
+    let version = tenancy::people_version(db, org).await?;
+    let sums = tenancy::heatmap_sums(db, org, cycle_id, key).await?;
+    tenancy::keep_heatmap(db, org, cycle_id, key, version, &sums).await?;
+    Ok((version, sums))
+}
+
+/// Every grouping of a closed cycle's heatmap, computed and kept: run when a cycle
+/// closes, so that the first dashboard to ask does not wait for the computation.
+pub async fn keep_all<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    cycle_id: Uuid,
+) -> Result<()> {
+    for key in [
+        HeatmapKey::Department,
+        HeatmapKey::Manager,
+        HeatmapKey::Team,
+    ] {
+        compute_and_keep(db, org, cycle_id, key).await?;
     }
+    Ok(())
+}
+
+/// The sums of a closed cycle's heatmap at the current people version: from this
+/// process, else as kept in the database, else computed (one at a time) and kept.
+async fn current_sums(
+    state: &AppState,
+    org: Uuid,
+    cycle_id: Uuid,
+    key: HeatmapKey,
+) -> Result<Arc<Vec<HeatmapSums>>> {
+    let cache_key = (org, cycle_id, key);
+    let version = tenancy::people_version(&state.db, org).await?;
+    if let Some(sums) = state.heatmaps.get(&cache_key, version) {
+        return Ok(sums);
+    }
+    if let Some(sums) = tenancy::kept_heatmap(&state.db, org, cycle_id, key).await? {
+        let sums = Arc::new(sums);
+        state.heatmaps.put(cache_key, version, sums.clone());
+        return Ok(sums);
+    }
+    let _turn = state.heatmaps.computing.lock().await;
+    // Whoever held the turn may have computed these meanwhile.
+    if let Some(sums) = state.heatmaps.get(&cache_key, version) {
+        return Ok(sums);
+    }
+    let (version, sums) = compute_and_keep(&state.db, org, cycle_id, key).await?;
+    let sums = Arc::new(sums);
+    state.heatmaps.put(cache_key, version, sums.clone());
+    Ok(sums)
 }
 
 /// The mean others-score per behavior per group (HR and ADMIN, once the cycle is closed).
@@ -97,22 +154,7 @@ pub async fn heatmap(
     }
     let behaviors =
         crate::domain::frameworks::behaviors_of(&state.db, org, &[cycle.framework_id]).await?;
-    let cache_key = (org, cycle_id, key);
-    let sums = match state.heatmaps.get(&cache_key) {
-        Some(sums) => sums,
-        None => {
-            let _turn = state.heatmaps.computing.lock().await;
-            match state.heatmaps.get(&cache_key) {
-                Some(sums) => sums,
-                None => {
-                    let sums =
-                        Arc::new(tenancy::heatmap_sums(&state.db, org, cycle_id, key).await?);
-                    state.heatmaps.put(cache_key, sums.clone());
-                    sums
-                }
-            }
-        }
-    };
+    let sums = current_sums(state, org, cycle_id, key).await?;
     let threshold = i64::from(cycle.anonymity_threshold);
     let mut groups: BTreeMap<String, HashMap<Uuid, (i64, i64, f64)>> = BTreeMap::new();
     for (g, b, subjects, raters, total) in sums.iter() {

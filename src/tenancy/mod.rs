@@ -18,8 +18,8 @@ pub use global::*;
 pub use rows::{DirectoryRow, LeaderRow, MANAGER_PREFIX, TEAMS_COLUMN};
 
 pub use sql::{
-    HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, notify, reporting_lines,
-    update_leaders,
+    HeatmapKey, HeatmapSums, deactivate_leaders, heatmap_sums, keep_heatmap, kept_heatmap, notify,
+    people_version, reporting_lines, update_leaders,
 };
 
 use entity::{

@@ -116,6 +116,118 @@ pub async fn heatmap_sums<C: ConnectionTrait>(
         .context("reading the heatmap")
 }
 
+impl HeatmapKey {
+    fn as_str(self) -> &'static str {
+        match self {
+            HeatmapKey::Department => "DEPARTMENT",
+            HeatmapKey::Manager => "MANAGER",
+            HeatmapKey::Team => "TEAM",
+        }
+    }
+}
+
+/// The organization's people version: database triggers bump it whenever a leader's
+/// department or manager changes, a leader is deleted, or team membership changes.
+pub async fn people_version<C: ConnectionTrait>(db: &C, org: Uuid) -> Result<i64> {
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT version FROM people_versions WHERE organization_id = {}",
+        placeholder(backend, 1)
+    );
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [Value::Uuid(Some(org))],
+        ))
+        .await
+        .context("reading the people version")?;
+    match row {
+        Some(row) => row
+            .try_get::<i64>("", "version")
+            .context("reading the people version"),
+        None => Ok(0),
+    }
+}
+
+/// The kept sums of a cycle's heatmap, when they were computed at the organization's
+/// current people version (`None` otherwise, or when none were kept).
+pub async fn kept_heatmap<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    cycle: Uuid,
+    key: HeatmapKey,
+) -> Result<Option<Vec<HeatmapSums>>> {
+    let backend = db.get_database_backend();
+    let p = |i| placeholder(backend, i);
+    let sql = format!(
+        "SELECT h.sums AS sums FROM heatmap_snapshots h \
+         LEFT JOIN people_versions v ON v.organization_id = h.organization_id \
+         WHERE h.organization_id = {} AND h.cycle_id = {} AND h.group_by = {} \
+           AND h.people_version = COALESCE(v.version, 0)",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let values = [
+        Value::Uuid(Some(org)),
+        Value::Uuid(Some(cycle)),
+        Value::from(key.as_str()),
+    ];
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await
+        .context("reading a kept heatmap")?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let sums: String = row.try_get("", "sums").context("reading a kept heatmap")?;
+    serde_json::from_str(&sums)
+        .map(Some)
+        .context("reading a kept heatmap")
+}
+
+/// Keeps a cycle's heatmap sums, computed at people version `version` (read before
+/// the sums were: a move committed in between leaves them stamped as stale).
+pub async fn keep_heatmap<C: ConnectionTrait>(
+    db: &C,
+    org: Uuid,
+    cycle: Uuid,
+    key: HeatmapKey,
+    version: i64,
+    sums: &[HeatmapSums],
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    let p = |i| placeholder(backend, i);
+    let sql = format!(
+        "INSERT INTO heatmap_snapshots (organization_id, cycle_id, group_by, people_version, sums) \
+         VALUES ({}, {}, {}, {}, {}) \
+         ON CONFLICT (cycle_id, group_by) DO UPDATE \
+         SET people_version = excluded.people_version, sums = excluded.sums",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5)
+    );
+    let json = serde_json::to_string(sums).context("keeping a heatmap")?;
+    let values = [
+        Value::Uuid(Some(org)),
+        Value::Uuid(Some(cycle)),
+        Value::from(key.as_str()),
+        Value::BigInt(Some(version)),
+        Value::from(json),
+    ];
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend, sql, values,
+    ))
+    .await
+    .context("keeping a heatmap")?;
+    Ok(())
+}
+
 /// The placeholder of bind parameter `i` (1-based) on `backend`.
 pub(super) fn placeholder(backend: sea_orm::DatabaseBackend, i: usize) -> String {
     match backend {

@@ -278,3 +278,110 @@ async fn completion_counts_who_answered_and_late_answers_are_refused() {
     let r = app.ok(Some(&org.tokens["P2"]), "mutation($r: ID!) { saveReview(input: { reviewId: $r }) { userErrors { code message } } }", json!({ "r": data["myReviews"]["nodes"].as_array().unwrap().last().unwrap()["id"] })).await;
     assert_eq!(r["saveReview"]["userErrors"][0]["code"], "INVALID_STATE");
 }
+
+/// Polls until closing the cycle has kept all three of its heatmaps.
+async fn wait_for_kept_heatmaps(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    for _ in 0..200 {
+        let backend = app.db.get_database_backend();
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT COUNT(*) AS n FROM heatmap_snapshots",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get::<i64>("", "n").unwrap() == 3 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("closing the cycle did not keep its three heatmaps");
+}
+
+fn row_labels(heatmap: &Value) -> Vec<(String, i64)> {
+    heatmap["cycleHeatmap"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["label"].as_str().unwrap().to_owned(),
+                r["subjectCount"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kept_heatmaps_serve_every_instance_until_people_move_by_any_path() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let org = build(&app).await;
+    run_cycle(&app, &org, &org.cycle, 4).await;
+    // Closing the cycle computed and kept its heatmaps, each grouping.
+    wait_for_kept_heatmaps(&app).await;
+    let by_department = json!({ "c": org.cycle, "g": "DEPARTMENT" });
+    let seen = app
+        .ok(Some(&org.admin), HEATMAP, by_department.clone())
+        .await;
+    assert_eq!(row_labels(&seen), [("Ops".to_owned(), 4)]);
+
+    // Another instance, with nothing in memory, answers from the kept sums: marked by
+    // hand here, so that an answer computed afresh would show.
+    app.db
+        .execute_unprepared(
+            "UPDATE heatmap_snapshots SET sums = REPLACE(sums, '\"Ops\"', '\"Kept\"') \
+             WHERE group_by = 'DEPARTMENT'",
+        )
+        .await
+        .unwrap();
+    let other = crate::helpers::another_instance_with(&app, |_| {}).await;
+    let kept = other
+        .ok(Some(&org.admin), HEATMAP, by_department.clone())
+        .await;
+    assert_eq!(row_labels(&kept), [("Kept".to_owned(), 4)]);
+
+    // People moved by an operator's SQL, past the API: both instances see it at once,
+    // the first one despite the sums in its memory.
+    app.db
+        .execute_unprepared("UPDATE leaders SET department = 'Sales' WHERE department = 'Ops'")
+        .await
+        .unwrap();
+    for instance in [&app, &other] {
+        let moved = instance
+            .ok(Some(&org.admin), HEATMAP, by_department.clone())
+            .await;
+        assert_eq!(row_labels(&moved), [("Sales".to_owned(), 4)]);
+    }
+
+    // A team formed after the cycle closed shows in the team heatmap at once.
+    let by_team = json!({ "c": org.cycle, "g": "TEAM" });
+    let before = app.ok(Some(&org.admin), HEATMAP, by_team.clone()).await;
+    assert_eq!(row_labels(&before), []);
+    let trio = app
+        .ok(
+            Some(&org.admin),
+            "mutation { createTeam(input: { name: \"Trio\" }) { team { id } } }",
+            json!({}),
+        )
+        .await["createTeam"]["team"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(Some(&org.admin), "mutation($t: ID!, $l: [ID!]!) { addTeamMembers(input: { teamId: $t, leaderIds: $l }) { team { id } } }", json!({ "t": trio, "l": [org.ids["S"], org.ids["P1"], org.ids["P2"]] })).await;
+    for instance in [&app, &other] {
+        let after = instance
+            .ok(Some(&org.admin), HEATMAP, by_team.clone())
+            .await;
+        assert_eq!(row_labels(&after), [("Trio".to_owned(), 3)]);
+    }
+
+    // Another organization asking for this cycle's heatmap gets nothing.
+    let stranger = app.sign_up("Globex", "hr@globex.test").await;
+    let (_, body) = app.gql(Some(&stranger.token), HEATMAP, by_department).await;
+    assert_eq!(body["data"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}

@@ -218,6 +218,16 @@ pub async fn transition(
     txn.commit()
         .await
         .context("committing a cycle transition")?;
+    if to == CycleStatus::Closed {
+        // The closed cycle's heatmaps, computed now rather than when a dashboard first
+        // asks (which then need not wait for them). A failure costs only that wait.
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            if let Err(error) = crate::domain::insights::keep_all(&db, org, id).await {
+                tracing::warn!(error = %error.report(), cycle = %id, "computing a closed cycle's heatmaps failed");
+            }
+        });
+    }
     get(&state.db, org, id)
         .await?
         .ok_or(Error::NotFound("cycle"))

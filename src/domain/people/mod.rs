@@ -202,8 +202,6 @@ pub async fn create(
     change: LeaderChange,
 ) -> Result<leader::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
-    // People moving between departments, managers and teams change heatmaps.
-    state.heatmaps.forget(org);
     let c = validate(state, org, None, change).await?;
     let now = Utc::now();
     let mut am = leader::ActiveModel {
@@ -256,8 +254,6 @@ pub async fn update(
     change: LeaderChange,
 ) -> Result<leader::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
-    // People moving between departments, managers and teams change heatmaps.
-    state.heatmaps.forget(org);
     let current = tenancy::find::<leader::Entity, _>(&state.db, org, id)
         .await?
         .ok_or(Error::NotFound("leader"))?;
@@ -296,8 +292,6 @@ pub async fn set_status(
     status: LeaderStatus,
 ) -> Result<leader::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
-    // People moving between departments, managers and teams change heatmaps.
-    state.heatmaps.forget(org);
     let current = tenancy::find::<leader::Entity, _>(&state.db, org, id)
         .await?
         .ok_or(Error::NotFound("leader"))?;

@@ -137,8 +137,6 @@ pub async fn add_members(
     leader_ids: &[Uuid],
 ) -> Result<team::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
-    // People moving between departments, managers and teams change heatmaps.
-    state.heatmaps.forget(org);
     let team = check_members(state, org, team_id, leader_ids).await?;
     let existing: HashSet<Uuid> = tenancy::select::<team_member::Entity>(org)
         .filter(team_member::Column::TeamId.eq(team_id))
@@ -178,8 +176,6 @@ pub async fn remove_members(
     leader_ids: &[Uuid],
 ) -> Result<team::Model> {
     let org = ctx.require(WRITERS)?.organization_id;
-    // People moving between departments, managers and teams change heatmaps.
-    state.heatmaps.forget(org);
     let team = check_members(state, org, team_id, leader_ids).await?;
     tenancy::delete_many::<team_member::Entity>(org)
         .filter(team_member::Column::TeamId.eq(team_id))
@@ -194,7 +190,6 @@ pub async fn remove_members(
 pub async fn delete(state: &AppState, ctx: &RequestContext, id: Uuid) -> Result<()> {
     use sea_orm::TransactionTrait;
     let org = ctx.require(WRITERS)?.organization_id;
-    state.heatmaps.forget(org);
     let txn = state.db.begin().await.context("starting a transaction")?;
     tenancy::delete_many::<team_member::Entity>(org)
         .filter(team_member::Column::TeamId.eq(id))

@@ -157,7 +157,6 @@ pub async fn import(
     deactivate_missing: bool,
 ) -> Result<Outcome> {
     let org = ctx.require(WRITERS)?.organization_id;
-    state.heatmaps.forget(org);
     let missing = if deactivate_missing {
         Missing::AbsentFromBatch
     } else {

@@ -1,0 +1,154 @@
+//! Heatmaps kept in the database. A closed cycle's heatmap sums change only when people
+//! move between departments, managers and teams; computing them reads every rating
+//! aggregate of the cycle (about 300 ms at 10,000 leaders), so they are computed once
+//! and kept in `heatmap_snapshots`, stamped with the organization's `people_versions`
+//! version at the time.
+//!
+//! Triggers bump that version whenever a leader's department or manager changes, a
+//! leader is deleted, or team membership changes, whatever path wrote it (the API,
+//! SCIM, an import, an operator's SQL). A snapshot whose stamp is not the current
+//! version is stale and is computed again. On PostgreSQL the triggers run once per
+//! statement over its transition tables, so a 10,000-row import bumps the version once,
+//! not 10,000 times; SQLite has row triggers only, which cost it little.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const POSTGRES_UP: &str = r#"
+CREATE TABLE people_versions (
+    organization_id uuid PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+    version bigint NOT NULL
+);
+CREATE TABLE heatmap_snapshots (
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    cycle_id uuid NOT NULL REFERENCES assessment_cycles (id) ON DELETE CASCADE,
+    group_by varchar(16) NOT NULL,
+    people_version bigint NOT NULL,
+    sums text NOT NULL,
+    PRIMARY KEY (cycle_id, group_by)
+);
+CREATE FUNCTION colead_people_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO people_versions (organization_id, version)
+    SELECT DISTINCT organization_id, 1 FROM changed
+    ON CONFLICT (organization_id) DO UPDATE SET version = people_versions.version + 1;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION colead_leaders_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO people_versions (organization_id, version)
+    SELECT DISTINCT n.organization_id, 1 FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE o.department IS DISTINCT FROM n.department
+       OR o.manager_id IS DISTINCT FROM n.manager_id
+    ON CONFLICT (organization_id) DO UPDATE SET version = people_versions.version + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER leaders_moved AFTER UPDATE ON leaders
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION colead_leaders_moved();
+CREATE TRIGGER leaders_deleted AFTER DELETE ON leaders
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION colead_people_changed();
+CREATE TRIGGER team_members_added AFTER INSERT ON team_members
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION colead_people_changed();
+CREATE TRIGGER team_members_removed AFTER DELETE ON team_members
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION colead_people_changed();
+CREATE TRIGGER team_members_changed AFTER UPDATE ON team_members
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION colead_people_changed();
+"#;
+
+const POSTGRES_DOWN: &str = r#"
+DROP TRIGGER IF EXISTS team_members_changed ON team_members;
+DROP TRIGGER IF EXISTS team_members_removed ON team_members;
+DROP TRIGGER IF EXISTS team_members_added ON team_members;
+DROP TRIGGER IF EXISTS leaders_deleted ON leaders;
+DROP TRIGGER IF EXISTS leaders_moved ON leaders;
+DROP FUNCTION IF EXISTS colead_leaders_moved();
+DROP FUNCTION IF EXISTS colead_people_changed();
+DROP TABLE IF EXISTS heatmap_snapshots;
+DROP TABLE IF EXISTS people_versions;
+"#;
+
+/// SQLite: one statement per call, row triggers.
+const SQLITE_UP: [&str; 7] = [
+    "CREATE TABLE people_versions (
+        organization_id blob PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+        version integer NOT NULL
+    )",
+    "CREATE TABLE heatmap_snapshots (
+        organization_id blob NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+        cycle_id blob NOT NULL REFERENCES assessment_cycles (id) ON DELETE CASCADE,
+        group_by varchar(16) NOT NULL,
+        people_version integer NOT NULL,
+        sums text NOT NULL,
+        PRIMARY KEY (cycle_id, group_by)
+    )",
+    "CREATE TRIGGER leaders_moved AFTER UPDATE OF department, manager_id ON leaders
+     WHEN OLD.department IS NOT NEW.department OR OLD.manager_id IS NOT NEW.manager_id
+     BEGIN
+        INSERT INTO people_versions (organization_id, version) VALUES (NEW.organization_id, 1)
+        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
+     END",
+    "CREATE TRIGGER leaders_deleted AFTER DELETE ON leaders
+     BEGIN
+        INSERT INTO people_versions (organization_id, version) VALUES (OLD.organization_id, 1)
+        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
+     END",
+    "CREATE TRIGGER team_members_added AFTER INSERT ON team_members
+     BEGIN
+        INSERT INTO people_versions (organization_id, version) VALUES (NEW.organization_id, 1)
+        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
+     END",
+    "CREATE TRIGGER team_members_removed AFTER DELETE ON team_members
+     BEGIN
+        INSERT INTO people_versions (organization_id, version) VALUES (OLD.organization_id, 1)
+        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
+     END",
+    "CREATE TRIGGER team_members_changed AFTER UPDATE ON team_members
+     BEGIN
+        INSERT INTO people_versions (organization_id, version) VALUES (NEW.organization_id, 1)
+        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
+     END",
+];
+
+const SQLITE_DOWN: [&str; 7] = [
+    "DROP TRIGGER IF EXISTS team_members_changed",
+    "DROP TRIGGER IF EXISTS team_members_removed",
+    "DROP TRIGGER IF EXISTS team_members_added",
+    "DROP TRIGGER IF EXISTS leaders_deleted",
+    "DROP TRIGGER IF EXISTS leaders_moved",
+    "DROP TABLE IF EXISTS heatmap_snapshots",
+    "DROP TABLE IF EXISTS people_versions",
+];
+
+async fn run(manager: &SchemaManager<'_>, postgres: &str, sqlite: &[&str]) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    match manager.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(postgres).await?;
+        }
+        _ => {
+            for statement in sqlite {
+                db.execute_unprepared(statement).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, POSTGRES_UP, &SQLITE_UP).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        run(manager, POSTGRES_DOWN, &SQLITE_DOWN).await
+    }
+}
