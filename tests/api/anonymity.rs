@@ -494,6 +494,7 @@ async fn results_cost_the_same_statements_whatever_the_number_of_raters() {
         app.mutate(&org.tokens[who], SUBMIT, json!({ "i": { "reviewId": review, "ratings": ratings, "comments": [{ "body": "c" }] } }), "submitReview").await;
     }
     app.mutate(&org.admin, "mutation($c: ID!) { closeCycle(input: { cycleId: $c }) { cycle { status } userErrors { code } } }", json!({ "c": org.cycle }), "closeCycle").await;
+    app.wait_for_kept_heatmaps().await;
     app.ok(Some(&org.admin), q, json!({ "a": org.assessment }))
         .await;
     let before = app.statements();
@@ -513,6 +514,7 @@ async fn results_cost_the_same_statements_whatever_the_number_of_raters() {
         app2.mutate(&org2.tokens[who], SUBMIT, json!({ "i": { "reviewId": review, "ratings": ratings, "comments": [{ "body": "c" }] } }), "submitReview").await;
     }
     app2.mutate(&org2.admin, "mutation($c: ID!) { closeCycle(input: { cycleId: $c }) { cycle { status } userErrors { code } } }", json!({ "c": org2.cycle }), "closeCycle").await;
+    app2.wait_for_kept_heatmaps().await;
     app2.ok(Some(&org2.admin), q, json!({ "a": org2.assessment }))
         .await;
     let before = app2.statements();

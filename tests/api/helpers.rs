@@ -304,6 +304,29 @@ impl TestApp {
             .statements
             .load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// Waits until closing a cycle has kept its three heatmaps (in the background, with
+    /// statements of its own).
+    pub async fn wait_for_kept_heatmaps(&self) {
+        use sea_orm::{ConnectionTrait, Statement};
+        for _ in 0..400 {
+            let backend = self.db.get_database_backend();
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    "SELECT COUNT(*) AS n FROM heatmap_snapshots",
+                ))
+                .await
+                .expect("counting kept heatmaps")
+                .expect("a count");
+            if row.try_get::<i64>("", "n").expect("a count") >= 3 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("closing the cycle did not keep its three heatmaps");
+    }
 }
 
 impl TestApp {

@@ -279,28 +279,6 @@ async fn completion_counts_who_answered_and_late_answers_are_refused() {
     assert_eq!(r["saveReview"]["userErrors"][0]["code"], "INVALID_STATE");
 }
 
-/// Polls until closing the cycle has kept all three of its heatmaps.
-async fn wait_for_kept_heatmaps(app: &TestApp) {
-    use sea_orm::{ConnectionTrait, Statement};
-    for _ in 0..200 {
-        let backend = app.db.get_database_backend();
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(
-                backend,
-                "SELECT COUNT(*) AS n FROM heatmap_snapshots",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        if row.try_get::<i64>("", "n").unwrap() == 3 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("closing the cycle did not keep its three heatmaps");
-}
-
 fn row_labels(heatmap: &Value) -> Vec<(String, i64)> {
     heatmap["cycleHeatmap"]["rows"]
         .as_array()
@@ -322,7 +300,7 @@ async fn kept_heatmaps_serve_every_instance_until_people_move_by_any_path() {
     let org = build(&app).await;
     run_cycle(&app, &org, &org.cycle, 4).await;
     // Closing the cycle computed and kept its heatmaps, each grouping.
-    wait_for_kept_heatmaps(&app).await;
+    app.wait_for_kept_heatmaps().await;
     let by_department = json!({ "c": org.cycle, "g": "DEPARTMENT" });
     let seen = app
         .ok(Some(&org.admin), HEATMAP, by_department.clone())
