@@ -152,11 +152,53 @@ pub async fn count(db: &DatabaseConnection, org: Uuid, filter: &LeaderFilter) ->
         .context("counting leaders")
 }
 
-/// Which relations of a directory page to read with it.
+/// Which of a leader's nullable columns a page reads; the others read as NULL (and so
+/// as `None` in the models). The key, organization, name, status and timestamps are
+/// always read. A page that shows a few fields then carries and decodes only those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaderColumns(u32);
+
+impl LeaderColumns {
+    pub const ALL: Self = Self(u32::MAX);
+    pub const REQUIRED: Self = Self(0)
+        .with(leader::Column::Id)
+        .with(leader::Column::OrganizationId)
+        .with(leader::Column::Name)
+        .with(leader::Column::Status)
+        .with(leader::Column::CreatedAt)
+        .with(leader::Column::UpdatedAt);
+
+    pub const fn with(self, column: leader::Column) -> Self {
+        Self(self.0 | 1 << column as u32)
+    }
+
+    pub const fn has(self, column: leader::Column) -> bool {
+        self.0 & (1 << column as u32) != 0
+    }
+}
+
+impl Default for LeaderColumns {
+    fn default() -> Self {
+        Self::REQUIRED
+    }
+}
+
+/// What a directory page reads: which columns of its leaders, whether their managers
+/// (and which of their columns), and whether their teams.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Related {
-    pub managers: bool,
+    pub leaders: LeaderColumns,
+    pub managers: Option<LeaderColumns>,
     pub teams: bool,
+}
+
+/// `column`, or NULL under its name when `columns` leaves it out.
+fn column_or_null(columns: LeaderColumns, column: leader::Column, expr: SimpleExpr) -> SimpleExpr {
+    if columns.has(column) {
+        expr
+    } else {
+        Expr::cust("NULL")
+    }
 }
 
 /// A directory page with its leaders' managers and teams.
@@ -171,7 +213,8 @@ pub struct RelatedPage {
 /// A team as the page statement reads it: id, name, description, created, updated.
 type TeamJson = (Uuid, String, Option<String>, DateTime<Utc>, DateTime<Utc>);
 
-/// A page of the directory with the relations a directory page shows, in one statement
+/// A page of the directory with the columns and relations a directory page shows (see
+/// [`Related`]), in one statement
 /// on PostgreSQL: the manager is a left join, and each leader's teams a JSON array
 /// aggregated beside the row. Every statement has its fixed costs (a round trip, a
 /// transaction, the pool's check of the connection on its return, an executor), and
@@ -189,8 +232,20 @@ pub async fn list_related(
     let org = ctx.require(READERS)?.organization_id;
     let db = &state.db;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
-    let mut select = filtered(org, filter);
-    if related.managers {
+    let mut leaders = related.leaders;
+    if related.managers.is_some() {
+        leaders = leaders.with(leader::Column::ManagerId);
+    }
+    if field == LeaderOrderField::Department {
+        // The cursor carries it.
+        leaders = leaders.with(leader::Column::Department);
+    }
+    let mut select = filtered(org, filter).select_only();
+    for col in leader::Column::iter() {
+        let expr = column_or_null(leaders, col, Expr::col((leader::Entity, col)));
+        select = select.expr_as(expr, col.as_str());
+    }
+    if let Some(columns) = related.managers {
         let mgr = Alias::new("mgr");
         QuerySelect::query(&mut select).join_as(
             JoinType::LeftJoin,
@@ -204,10 +259,8 @@ pub async fn list_related(
                 .add(Expr::col((mgr.clone(), leader::Column::OrganizationId)).eq(org)),
         );
         for col in leader::Column::iter() {
-            select = select.expr_as(
-                Expr::col((mgr.clone(), col)),
-                format!("{MANAGER_PREFIX}{}", col.as_str()),
-            );
+            let expr = column_or_null(columns, col, Expr::col((mgr.clone(), col)));
+            select = select.expr_as(expr, format!("{MANAGER_PREFIX}{}", col.as_str()));
         }
     }
     let teams_in_row = related.teams && postgres;
@@ -238,7 +291,7 @@ pub async fn list_related(
     let mut teams = HashMap::new();
     let mut items = Vec::with_capacity(page.items.len());
     for (cursor, row) in page.items {
-        if related.managers {
+        if related.managers.is_some() {
             let manager = row.manager.ok_or_else(|| Error::Unexpected {
                 context: "reading the page's managers".to_owned(),
                 source: "the manager's columns are missing".into(),

@@ -35,6 +35,8 @@ use async_graphql::parser::types::{
 };
 use async_graphql_value::Value;
 
+use crate::domain::people::directory::{LeaderColumns, Related};
+
 /// A field of a selection and the bytes that open it in the response (`"key":`).
 struct Entry<F> {
     key: Box<[u8]>,
@@ -98,8 +100,8 @@ pub struct Plan {
     root_key: Box<[u8]>,
     arguments: Vec<(Name, Value)>,
     connection: Vec<Entry<ConnectionField>>,
-    wants_managers: bool,
-    wants_teams: bool,
+    /// The columns and relations the selection reads.
+    related: Related,
     wants_count: bool,
 }
 
@@ -157,10 +159,16 @@ pub fn compile(doc: &ExecutableDocument) -> Option<Plan> {
             .collect(),
         _ => Vec::new(),
     });
-    let (mut wants_managers, mut wants_teams) = (false, false);
+    let mut related = Related::default();
     for f in leader_fields {
-        wants_managers |= matches!(f.field, LeaderField::Manager(_));
-        wants_teams |= matches!(f.field, LeaderField::Teams(_));
+        match &f.field {
+            LeaderField::Manager(fields) => {
+                let columns = related.managers.unwrap_or_default();
+                related.managers = Some(fields.iter().fold(columns, |c, f| read(c, &f.field)));
+            }
+            LeaderField::Teams(_) => related.teams = true,
+            field => related.leaders = read(related.leaders, field),
+        }
     }
     let wants_count = connection
         .iter()
@@ -179,10 +187,32 @@ pub fn compile(doc: &ExecutableDocument) -> Option<Plan> {
             .map(|(n, v)| (n.node.clone(), v.node.clone()))
             .collect(),
         connection,
-        wants_managers,
-        wants_teams,
+        related,
         wants_count,
     })
+}
+
+/// `columns` with the leader column that `field` shows.
+fn read(columns: LeaderColumns, field: &LeaderField) -> LeaderColumns {
+    use entity::leader::Column;
+    let column = match field {
+        LeaderField::Email => Column::Email,
+        LeaderField::Title => Column::Title,
+        LeaderField::Department => Column::Department,
+        LeaderField::Location => Column::Location,
+        LeaderField::ExternalId => Column::ExternalId,
+        LeaderField::StartDate => Column::StartDate,
+        // Always read, or not a column of the row.
+        LeaderField::Typename
+        | LeaderField::Id
+        | LeaderField::Name
+        | LeaderField::Status
+        | LeaderField::CreatedAt
+        | LeaderField::UpdatedAt
+        | LeaderField::Manager(_)
+        | LeaderField::Teams(_) => return columns,
+    };
+    columns.with(column)
 }
 
 /// A field and the bytes that open it in the response.
@@ -335,10 +365,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(&*p.root_key, b"\"people\":");
-        assert!(p.wants_managers && p.wants_teams);
+        assert!(p.related.managers.is_some() && p.related.teams);
         assert!(p.runs(None) && p.runs(Some("D")) && !p.runs(Some("E")));
         let p = plan("{ leaders { edges { cursor node { id } } totalCount } }").unwrap();
-        assert!(!p.wants_managers && !p.wants_teams);
+        assert!(p.related.managers.is_none() && !p.related.teams);
+        assert_eq!(p.related.leaders, LeaderColumns::REQUIRED);
+    }
+
+    #[test]
+    fn a_plan_reads_the_columns_its_fields_show() {
+        use entity::leader::Column;
+        let p = plan(
+            "{ leaders { nodes { id email boss: manager { name title } } \
+             edges { node { startDate } } } }",
+        )
+        .unwrap();
+        let leaders = LeaderColumns::REQUIRED
+            .with(Column::Email)
+            .with(Column::StartDate);
+        assert_eq!(p.related.leaders, leaders);
+        assert!(!leaders.has(Column::Title) && !leaders.has(Column::ManagerId));
+        assert_eq!(
+            p.related.managers,
+            Some(LeaderColumns::REQUIRED.with(Column::Title))
+        );
     }
 
     #[test]

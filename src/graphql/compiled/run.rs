@@ -35,10 +35,6 @@ pub async fn run(
     let org = ctx.require(READERS).ok()?.organization_id;
     let args = arguments::read(plan, variables)?;
     let page_args = connection::args(args.first, args.after, args.last, args.before).ok()?;
-    let related = directory::Related {
-        managers: plan.wants_managers,
-        teams: plan.wants_teams,
-    };
     let page = directory::list_related(
         state,
         ctx,
@@ -46,7 +42,7 @@ pub async fn run(
         args.field,
         args.descending,
         &page_args,
-        related,
+        plan.related,
     );
     let count = async {
         if plan.wants_count {
