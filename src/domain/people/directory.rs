@@ -159,7 +159,6 @@ pub async fn count(db: &DatabaseConnection, org: Uuid, filter: &LeaderFilter) ->
 pub struct LeaderColumns(u32);
 
 impl LeaderColumns {
-    pub const ALL: Self = Self(u32::MAX);
     pub const REQUIRED: Self = Self(0)
         .with(leader::Column::Id)
         .with(leader::Column::OrganizationId)
@@ -214,12 +213,11 @@ pub struct RelatedPage {
 type TeamJson = (Uuid, String, Option<String>, DateTime<Utc>, DateTime<Utc>);
 
 /// A page of the directory with the columns and relations a directory page shows (see
-/// [`Related`]), in one statement
-/// on PostgreSQL: the manager is a left join, and each leader's teams a JSON array
-/// aggregated beside the row. Every statement has its fixed costs (a round trip, a
-/// transaction, the pool's check of the connection on its return, an executor), and
-/// on the directory page those were most of the work. SQLite, in process, reads the
-/// teams with a second statement.
+/// [`Related`]), in one statement on PostgreSQL: the manager is a left join, and each
+/// leader's teams a JSON array aggregated beside the row. Every statement has its fixed
+/// costs (a round trip, a transaction, the pool's check of the connection on its
+/// return, an executor), and on the directory page those were most of the work.
+/// SQLite, in process, reads the teams with a second statement.
 pub async fn list_related(
     state: &AppState,
     ctx: &RequestContext,
