@@ -75,8 +75,8 @@ DROP TABLE IF EXISTS heatmap_snapshots;
 DROP TABLE IF EXISTS people_versions;
 "#;
 
-/// SQLite: one statement per call, row triggers.
-const SQLITE_UP: [&str; 7] = [
+/// SQLite's tables, one statement per call.
+const SQLITE_TABLES: [&str; 2] = [
     "CREATE TABLE people_versions (
         organization_id blob PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
         version integer NOT NULL
@@ -89,45 +89,63 @@ const SQLITE_UP: [&str; 7] = [
         sums text NOT NULL,
         PRIMARY KEY (cycle_id, group_by)
     )",
-    "CREATE TRIGGER leaders_moved AFTER UPDATE OF department, manager_id ON leaders
-     WHEN OLD.department IS NOT NEW.department OR OLD.manager_id IS NOT NEW.manager_id
-     BEGIN
-        INSERT INTO people_versions (organization_id, version) VALUES (NEW.organization_id, 1)
-        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
-     END",
-    "CREATE TRIGGER leaders_deleted AFTER DELETE ON leaders
-     BEGIN
-        INSERT INTO people_versions (organization_id, version) VALUES (OLD.organization_id, 1)
-        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
-     END",
-    "CREATE TRIGGER team_members_added AFTER INSERT ON team_members
-     BEGIN
-        INSERT INTO people_versions (organization_id, version) VALUES (NEW.organization_id, 1)
-        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
-     END",
-    "CREATE TRIGGER team_members_removed AFTER DELETE ON team_members
-     BEGIN
-        INSERT INTO people_versions (organization_id, version) VALUES (OLD.organization_id, 1)
-        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
-     END",
-    "CREATE TRIGGER team_members_changed AFTER UPDATE ON team_members
-     BEGIN
-        INSERT INTO people_versions (organization_id, version) VALUES (NEW.organization_id, 1)
-        ON CONFLICT (organization_id) DO UPDATE SET version = version + 1;
-     END",
 ];
 
-const SQLITE_DOWN: [&str; 7] = [
-    "DROP TRIGGER IF EXISTS team_members_changed",
-    "DROP TRIGGER IF EXISTS team_members_removed",
-    "DROP TRIGGER IF EXISTS team_members_added",
-    "DROP TRIGGER IF EXISTS leaders_deleted",
-    "DROP TRIGGER IF EXISTS leaders_moved",
-    "DROP TABLE IF EXISTS heatmap_snapshots",
-    "DROP TABLE IF EXISTS people_versions",
+/// SQLite's row triggers: (name, when it fires, the row whose organization moved).
+const SQLITE_TRIGGERS: [(&str, &str, &str); 5] = [
+    (
+        "leaders_moved",
+        "AFTER UPDATE OF department, manager_id ON leaders \
+         WHEN OLD.department IS NOT NEW.department OR OLD.manager_id IS NOT NEW.manager_id",
+        "NEW",
+    ),
+    ("leaders_deleted", "AFTER DELETE ON leaders", "OLD"),
+    ("team_members_added", "AFTER INSERT ON team_members", "NEW"),
+    (
+        "team_members_removed",
+        "AFTER DELETE ON team_members",
+        "OLD",
+    ),
+    (
+        "team_members_changed",
+        "AFTER UPDATE ON team_members",
+        "NEW",
+    ),
 ];
 
-async fn run(manager: &SchemaManager<'_>, postgres: &str, sqlite: &[&str]) -> Result<(), DbErr> {
+fn sqlite_up() -> Vec<String> {
+    let triggers = SQLITE_TRIGGERS.iter().map(|(name, when, row)| {
+        format!(
+            "CREATE TRIGGER {name} {when} BEGIN \
+             INSERT INTO people_versions (organization_id, version) \
+             VALUES ({row}.organization_id, 1) \
+             ON CONFLICT (organization_id) DO UPDATE SET version = version + 1; END"
+        )
+    });
+    SQLITE_TABLES
+        .iter()
+        .map(|t| (*t).to_owned())
+        .chain(triggers)
+        .collect()
+}
+
+fn sqlite_down() -> Vec<String> {
+    SQLITE_TRIGGERS
+        .iter()
+        .rev()
+        .map(|(name, _, _)| format!("DROP TRIGGER IF EXISTS {name}"))
+        .chain([
+            "DROP TABLE IF EXISTS heatmap_snapshots".to_owned(),
+            "DROP TABLE IF EXISTS people_versions".to_owned(),
+        ])
+        .collect()
+}
+
+async fn run(
+    manager: &SchemaManager<'_>,
+    postgres: &str,
+    sqlite: Vec<String>,
+) -> Result<(), DbErr> {
     let db = manager.get_connection();
     match manager.get_database_backend() {
         DbBackend::Postgres => {
@@ -135,7 +153,7 @@ async fn run(manager: &SchemaManager<'_>, postgres: &str, sqlite: &[&str]) -> Re
         }
         _ => {
             for statement in sqlite {
-                db.execute_unprepared(statement).await?;
+                db.execute_unprepared(&statement).await?;
             }
         }
     }
@@ -145,10 +163,10 @@ async fn run(manager: &SchemaManager<'_>, postgres: &str, sqlite: &[&str]) -> Re
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, POSTGRES_UP, &SQLITE_UP).await
+        run(manager, POSTGRES_UP, sqlite_up()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, POSTGRES_DOWN, &SQLITE_DOWN).await
+        run(manager, POSTGRES_DOWN, sqlite_down()).await
     }
 }

@@ -41,7 +41,7 @@ pub struct Heatmap {
 
 /// How long this process keeps a heatmap's sums in memory (to bound its memory; the
 /// sums are correct for as long as the people version they carry is current).
-pub const HEATMAP_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+const HEATMAP_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
 type SumsKey = (Uuid, Uuid, HeatmapKey);
 /// When kept, at which people version, and the sums.
@@ -120,7 +120,7 @@ async fn current_sums(
     if let Some(sums) = state.heatmaps.get(&cache_key, version) {
         return Ok(sums);
     }
-    if let Some(sums) = tenancy::kept_heatmap(&state.db, org, cycle_id, key).await? {
+    if let Some(sums) = tenancy::kept_heatmap(&state.db, org, cycle_id, key, version).await? {
         let sums = Arc::new(sums);
         state.heatmaps.put(cache_key, version, sums.clone());
         return Ok(sums);

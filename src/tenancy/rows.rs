@@ -100,7 +100,8 @@ pub const MANAGER_PREFIX: &str = "mgr_";
 pub const TEAMS_COLUMN: &str = "teams_json";
 
 /// A directory row: the leader's columns, then (when joined) the manager's columns,
-/// each named with [`MANAGER_PREFIX`], then (when read) [`TEAMS_COLUMN`].
+/// each named with [`MANAGER_PREFIX`], then (when read, on PostgreSQL only) its last
+/// column, [`TEAMS_COLUMN`].
 pub struct DirectoryRow {
     pub leader: leader::Model,
     /// `None` when the manager was not joined, `Some(None)` when there is none.
@@ -112,33 +113,53 @@ impl FromQueryResult for DirectoryRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         let leader = LeaderRow::from_query_result(res, pre)?.0;
         let at = LEADER_COLUMNS.len();
-        let manager = match res.try_as_pg_row() {
-            Some(row) if has_columns_at(row, at, MANAGER_PREFIX, &LEADER_COLUMNS) => {
+        // Which columns the row has is read from the row itself, never by trying a
+        // column and taking the error (which formats a message, for every row).
+        if let Some(row) = res.try_as_pg_row() {
+            let manager = if has_columns_at(row, at, MANAGER_PREFIX, &LEADER_COLUMNS) {
                 let id: Option<uuid::Uuid> =
                     row.try_get(at).map_err(|e| DbErr::Type(e.to_string()))?;
                 Some(match id {
                     Some(_) => Some(decode_leader_at(row, at)?),
                     None => None,
                 })
+            } else {
+                None
+            };
+            let last = row.columns().len() - 1;
+            let teams_json = if row.columns()[last].name() == TEAMS_COLUMN {
+                row.try_get(last).map_err(|e| DbErr::Type(e.to_string()))?
+            } else {
+                None
+            };
+            return Ok(Self {
+                leader,
+                manager,
+                teams_json,
+            });
+        }
+        // SQLite: the manager, when joined, by name; teams are never in the row.
+        let joined = res.try_as_sqlite_row().is_some_and(|row| {
+            row.columns().iter().any(|c| {
+                c.name()
+                    .strip_prefix(pre)
+                    .and_then(|rest| rest.strip_prefix(MANAGER_PREFIX))
+                    == Some("id")
+            })
+        });
+        let manager = if joined {
+            let prefix = format!("{pre}{MANAGER_PREFIX}");
+            match res.try_get::<Option<uuid::Uuid>>(&prefix, "id")? {
+                Some(_) => Some(Some(leader::Model::from_query_result(res, &prefix)?)),
+                None => Some(None),
             }
-            Some(_) => None,
-            None => {
-                let prefix = format!("{pre}{MANAGER_PREFIX}");
-                match res.try_get::<Option<uuid::Uuid>>(&prefix, "id") {
-                    Ok(Some(_)) => Some(Some(leader::Model::from_query_result(res, &prefix)?)),
-                    Ok(None) => Some(None),
-                    Err(_) => None,
-                }
-            }
+        } else {
+            None
         };
-        let teams_json = res
-            .try_get::<Option<String>>(pre, TEAMS_COLUMN)
-            .ok()
-            .flatten();
         Ok(Self {
             leader,
             manager,
-            teams_json,
+            teams_json: None,
         })
     }
 }

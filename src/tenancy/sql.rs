@@ -150,29 +150,30 @@ pub async fn people_version<C: ConnectionTrait>(db: &C, org: Uuid) -> Result<i64
     }
 }
 
-/// The kept sums of a cycle's heatmap, when they were computed at the organization's
-/// current people version (`None` otherwise, or when none were kept).
+/// The kept sums of a cycle's heatmap, when they were computed at people version
+/// `version` (`None` otherwise, or when none were kept).
 pub async fn kept_heatmap<C: ConnectionTrait>(
     db: &C,
     org: Uuid,
     cycle: Uuid,
     key: HeatmapKey,
+    version: i64,
 ) -> Result<Option<Vec<HeatmapSums>>> {
     let backend = db.get_database_backend();
     let p = |i| placeholder(backend, i);
     let sql = format!(
-        "SELECT h.sums AS sums FROM heatmap_snapshots h \
-         LEFT JOIN people_versions v ON v.organization_id = h.organization_id \
-         WHERE h.organization_id = {} AND h.cycle_id = {} AND h.group_by = {} \
-           AND h.people_version = COALESCE(v.version, 0)",
+        "SELECT sums FROM heatmap_snapshots \
+         WHERE organization_id = {} AND cycle_id = {} AND group_by = {} AND people_version = {}",
         p(1),
         p(2),
-        p(3)
+        p(3),
+        p(4)
     );
     let values = [
         Value::Uuid(Some(org)),
         Value::Uuid(Some(cycle)),
         Value::from(key.as_str()),
+        Value::BigInt(Some(version)),
     ];
     let row = db
         .query_one_raw(sea_orm::Statement::from_sql_and_values(
